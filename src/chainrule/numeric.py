@@ -65,6 +65,7 @@ MAX_ROWS = 24  # at most this many steps per estimate
 MIN_ROWS = 3  # never stop before this many steps
 MAX_COLUMNS = 8  # extrapolate to at most h**(2 * 8) for central differences
 ROUNDOFF = 2.0  # round-off of one function value, in units of eps * |f|
+FLOOR = 2.0  # no quotient is trusted beyond ROUNDOFF * FLOOR units in its last place
 
 
 # ----------------------------------------------------------------------------- result
@@ -256,6 +257,7 @@ class _Tableau:
         if self.history is None:
             self.history = np.zeros((MAX_COLUMNS + 1, quotient.size), dtype=np.result_type(quotient, float))
             self.value = np.full(quotient.shape, np.nan, dtype=self.history.dtype)
+            self.previous_entries = np.full((MAX_COLUMNS, quotient.size), np.nan, dtype=self.history.dtype)
         self.run = self.run + 1 if all_finite else np.where(finite, self.run + 1, 0)
         self.history[1:] = self.history[:-1]
         self.history[0] = quotient if all_finite else np.where(finite, quotient, 0)
@@ -267,12 +269,16 @@ class _Tableau:
         both, spread, amplification, columns = _neville(tuple((s / scale) ** self.power for s in self.scales))
         combined = both @ self.history[:count]
         entries, truncation = combined[: count - 1], np.abs(combined[count - 1 :]) * spread
+        # a converged column also agrees with itself one row up: guards against lucky gaps
+        drift = np.abs(entries - self.previous_entries[: count - 1])
+        truncation = np.where(np.isnan(drift), np.inf, np.maximum(truncation, drift))
+        self.previous_entries[: count - 1], self.previous_entries[count - 1 :] = entries, np.nan
         if not all_finite:
             rounding = np.where(finite, rounding, np.inf)
         entry_rounding = amplification * rounding
         error = truncation + entry_rounding
-        if self.run.min() < count or not all_finite:
-            error = np.where((columns < self.run) & ~np.isnan(error), error, np.inf)
+        if self.run.min() <= count or not all_finite:
+            error = np.where((columns < self.run - 1) & ~np.isnan(error), error, np.inf)
         best = np.argmin(error, axis=0)
         error = error[best, self.pick]
         better = error < self.error
@@ -389,7 +395,8 @@ def _quotient(points: list, values: list, order: int, eps: float) -> tuple[np.nd
     else:
         weights = _fornberg(points, order)
     quotient = sum(w * v for w, v in zip(weights, values))
-    rounding = ROUNDOFF * eps * sum(np.abs(w) * np.abs(v) for w, v in zip(weights, values))
+    magnitude = sum(np.abs(w) * np.abs(v) for w, v in zip(weights, values))
+    rounding = ROUNDOFF * eps * (magnitude + FLOOR * np.abs(quotient))
     return quotient, rounding
 
 
@@ -399,10 +406,10 @@ _SQRT_I = complex(math.sqrt(0.5), math.sqrt(0.5))  # exp(i pi / 4): (h w)^2 = i 
 def _complex_quotient(plus: np.ndarray, minus: np.ndarray | None, h: np.ndarray, order: int, eps: float):
     """Im f(x + ih) / h (order 1) or Im[f(x + wh) + f(x - wh)] / h^2 (order 2), with round-off."""
     if order == 1:
-        quotient = np.imag(plus) / h
-        return quotient, ROUNDOFF * eps * np.abs(quotient)
+        quotient = np.imag(plus) / h  # no cancellation: only the floor of a few units in the last place
+        return quotient, ROUNDOFF * eps * 2 * FLOOR * np.abs(quotient)
     quotient = np.imag(plus + minus) / h**2
-    return quotient, ROUNDOFF * eps * (np.abs(plus) + np.abs(minus)) / h**2
+    return quotient, ROUNDOFF * eps * ((np.abs(plus) + np.abs(minus)) / h**2 + FLOOR * np.abs(quotient))
 
 
 def _check_complex_output(f0: np.ndarray, where: str) -> None:
@@ -665,7 +672,8 @@ def hessian(f: Callable, x: Any, method: str = "central", step: Any = None) -> E
                 total = values[0] - values[1] - values[2] + values[3]
                 magnitude = sum(np.abs(value) for value in values)
                 quotient[..., i, j] = quotient[..., j, i] = total / area
-                rounding[..., i, j] = rounding[..., j, i] = ROUNDOFF * eps * magnitude / abs(area)
+                rounding[..., i, j] = rounding[..., j, i] = ROUNDOFF * eps * (
+                    magnitude / abs(area) + FLOOR * np.abs(total / area))
         return quotient.ravel(), rounding.ravel()
 
     tableau = _run(row_at, int(np.prod(shape)), scales, power, rounding_order)
