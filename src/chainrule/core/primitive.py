@@ -16,6 +16,10 @@ from __future__ import annotations
 
 from .trace import Box
 
+# Called as debug_hook(primitive, out, raw_args, kwargs, argnums) after each traced application
+# while chainrule.debug_nans() is on (chainrule/debug.py installs it); None otherwise.
+debug_hook = None
+
 
 class Primitive:
     """A differentiable function: `fun` on raw values plus VJP and JVP rules per argument.
@@ -66,7 +70,10 @@ class Primitive:
             ans = self.fun(*raw_args, **kwargs)
         else:  # lower-level boxes remain: they record on their own, lower trace
             ans = self(*raw_args, **kwargs)
-        return trace.record(self, ans, args, raw_args, kwargs, argnums, top)
+        out = trace.record(self, ans, args, raw_args, kwargs, argnums, top)
+        if debug_hook is not None:  # set by chainrule.debug_nans(); one global check when off
+            debug_hook(self, out, raw_args, kwargs, argnums)
+        return out
 
 
 def _reject_boxed_kwargs(primitive: Primitive, kwargs: dict) -> None:
