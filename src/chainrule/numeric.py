@@ -248,6 +248,8 @@ class _Tableau:
         self.truncation = np.full(size, np.inf)
         self.rounding = np.zeros(size)
         self.row = np.full(size, -1)
+        self.column = np.zeros(size, dtype=int)  # tableau column of the best entry, minus one
+        self.confirmed = np.zeros(size, dtype=bool)  # best entry re-checked by a later row
         self.rows = 0
         self.pick = np.arange(size)
 
@@ -281,19 +283,32 @@ class _Tableau:
             error = np.where((columns < self.run - 1) & ~np.isnan(error), error, np.inf)
         best = np.argmin(error, axis=0)
         error = error[best, self.pick]
+        # confirm the best entry so far: its column, one row further, must stay inside its
+        # error bar; if not, the bar was too optimistic (a lucky agreement, or a kink or
+        # jump between the steps) and grows to cover the distance
+        column = np.minimum(self.column, count - 2)
+        distance = np.abs(entries[column, self.pick] - self.value)
+        self.confirmed = (distance <= self.error) & (self.column <= count - 2)
+        grown = (distance > self.error) & np.isfinite(distance)
+        if grown.any():
+            self.error = np.where(grown, distance, self.error)
+            self.truncation = np.where(grown, distance, self.truncation)
         better = error < self.error
         if better.any():
             self.value[better] = entries[best, self.pick][better]
             self.truncation[better] = truncation[best, self.pick][better]
             self.rounding[better] = entry_rounding[best, self.pick][better]
             self.row[better] = self.rows - 1
+            self.column[better] = best[better]
+            self.confirmed[better] = False
             self.error[better] = error[better]
 
     def finished(self, next_rounding: np.ndarray) -> np.ndarray:
-        """Elements no smaller step can improve: round-off bound, or already round-off limited."""
+        """Elements no smaller step can improve (round-off bound, or already round-off limited),
+        once their best entry has been confirmed by one more row."""
         if self.rows < MIN_ROWS:
             return np.zeros(self.error.shape, dtype=bool)
-        return (self.truncation <= self.rounding) | (next_rounding >= self.error)
+        return self.confirmed & ((self.truncation <= self.rounding) | (next_rounding >= self.error))
 
 
 def _run(row_at: Callable[[int, np.ndarray], tuple], size: int, scales: Sequence[float], power: int,
