@@ -288,8 +288,9 @@ class _Tableau:
         # jump between the steps) and grows to cover the distance
         column = np.minimum(self.column, count - 2)
         distance = np.abs(entries[column, self.pick] - self.value)
-        self.confirmed = (distance <= self.error) & (self.column <= count - 2)
-        grown = (distance > self.error) & np.isfinite(distance)
+        comparable = (self.column <= count - 2) & (self.column + 1 < self.run - 1)  # a valid entry there
+        self.confirmed = comparable & (distance <= self.error)
+        grown = comparable & (distance > self.error) & np.isfinite(distance)
         if grown.any():
             self.error = np.where(grown, distance, self.error)
             self.truncation = np.where(grown, distance, self.truncation)
@@ -566,7 +567,7 @@ def _jacobian(f: Callable, x: Any, method: str, step: Any, where: str) -> Estima
         needed = np.flatnonzero(active.reshape(-1, size).any(axis=0))
         quotient, rounding = np.full(shape, np.nan, dtype=dtype), np.zeros(shape)
         if method == "complex":
-            plus = np.full(shape, np.nan, dtype=complex)
+            plus = np.full(shape, complex(np.nan, np.nan))  # coordinates not evaluated stay NaN
             for i in needed:
                 value = call_along(i, flat[i] + 1j * h[i])
                 if value is not None:
