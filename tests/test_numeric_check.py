@@ -212,3 +212,36 @@ def test_debug_nans_environment_variable(tmp_path):
 
 def test_debug_nans_is_off_by_default():
     assert core_primitive.debug_hook is None or os.environ.get("CHAINRULE_DEBUG_NANS")
+
+
+# ----------------------------------------------------------------------------- every rule, walked
+
+
+def test_every_rule_in_the_rule_table_agrees_with_its_own_numerical_derivative():
+    from chainrule.diagnose import find_wrong_rule
+    from rule_table import cases
+
+    checked = 0
+    for name, fun, args, argnums in cases():
+        if name.endswith(("-scalar", "-matrix")):  # the vector and broadcast cases cover every rule
+            continue
+        positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+
+        def on_chosen(chosen, fun=fun, args=args, positions=positions):
+            full = list(args)
+            for position, value in zip(positions, chosen):
+                full[position] = value
+            return fun(*full)
+
+        with np.errstate(all="ignore"):
+            wrong = find_wrong_rule(on_chosen, tuple(args[p] for p in positions), ("fwd", "rev"))
+        assert wrong is None, (name, wrong[0].primitive, wrong[1])
+        checked += 1
+    assert checked > 150
+
+
+def test_a_sawtooth_does_not_fool_the_error_bar():
+    # steps h0 / 2**k line up with remainder's period here: three equal quotients far from 1
+    x, y, v = 2.86916385, 1.52826316, 0.64042265
+    est = numeric.derivative(lambda t: np.remainder(x + t * v, y), 0.0, step=2 * np.log(np.e - 1 + x) / v)
+    assert abs(est.value - v) < 1e-12 and abs(est.value - v) <= est.error
