@@ -132,12 +132,12 @@ def _describe(record: _Application) -> list[str]:
 
 
 _MASK_FIX = (
-    "  This is the masked-branch trap: np.where(cond, {name}(x), other) still differentiates\n"
-    "  {name}(x) where cond is False. There the cotangent is 0 but {name}'s derivative is infinite\n"
+    "  This is the masked-branch trap: np.where(cond, np.{name}(x), other) still differentiates\n"
+    "  np.{name}(x) where cond is False. There the cotangent is 0 but {name}'s derivative is infinite\n"
     "  (or undefined), and 0 * inf = nan.\n"
     "  Fix: mask the input, not the output, so the unused branch is evaluated at a safe point:\n"
     "      safe_x = np.where(cond, x, 1.0)\n"
-    "      np.where(cond, {name}(safe_x), other)"
+    "      np.where(cond, np.{name}(safe_x), other)"
 )
 
 
