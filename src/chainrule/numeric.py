@@ -28,7 +28,9 @@ tableau entry gets an error bar::
 
 and the entry with the smallest error bar is returned. The sequence stops early
 for an element once a smaller step could not do better (its round-off alone
-would exceed the best error bar, or the best bar is already round-off bound).
+would exceed the best error bar, or the best bar is already round-off bound) and
+one more row has confirmed the best entry (its column stayed inside its error
+bar; where it does not, the bar grows to cover the distance).
 Stencils are built (Fornberg's algorithm) on the points actually evaluated,
 ``fl(x + o_k h)``, so rounding of the step itself costs no accuracy.
 
