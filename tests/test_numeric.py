@@ -244,3 +244,10 @@ def test_difference_table_exact_as_function_and_methods():
 def test_module_doctests():
     result = doctest.testmod(numeric, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 5 and result.failed == 0
+
+
+def test_empty_arrays_and_zero_dimensional_points():
+    assert numeric.gradient(lambda x: np.sum(x), np.zeros(0)).value.shape == (0,)
+    assert jacobian(lambda x: x[:0], np.ones(2)).value.shape == (0, 2)
+    assert abs(gradient(lambda x: x**2, 3.0).value - 6) < 1e-12
+    assert abs(hessian(lambda x: x**3, 2.0).value - 12) < 1e-9

@@ -245,7 +245,7 @@ class _Tableau:
         self.history: np.ndarray | None = None  # recent quotients, newest first, non-finite -> 0
         self.scales: list[float] = []  # recent relative steps h_k / h_0, newest first
         self.run = np.zeros(size, dtype=int)  # consecutive finite quotients ending at this row
-        self.value: np.ndarray | None = None
+        self.value = np.full(size, np.nan)  # its dtype follows the first quotients (complex f)
         self.error = np.full(size, np.inf)
         self.truncation = np.full(size, np.inf)
         self.rounding = np.zeros(size)
@@ -319,6 +319,8 @@ def _run(row_at: Callable[[int, np.ndarray], tuple], size: int, scales: Sequence
     """Drive the tableau: row k's quotients come from ``row_at(k, active)`` (flat arrays)."""
     tableau = _Tableau(size, power)
     active = np.ones(size, dtype=bool)
+    if size == 0:  # x or f(x) is empty: nothing to estimate
+        return tableau
     with np.errstate(all="ignore"):  # steps that leave f's domain give inf/NaN rows: skipped
         for k, scale in enumerate(scales):
             quotient, rounding = row_at(k, active)
