@@ -74,7 +74,7 @@ def _assert_close(analytic, numeric, mode: str, fun, x, direction, cotangent, la
         if not np.allclose(a, n, rtol=RTOL, atol=ATOL):
             # the quick difference disagrees: measure carefully, with error bars, and find the wrong rule
             message = explain_failure(fun, x, "fwd" if mode.startswith("forward") else "rev", direction, cotangent,
-                                      rtol=RTOL, atol=ATOL, name=label)
+                                      rtol=RTOL, atol=ATOL, name=label, quick=(a, n))
             if message is None:  # the careful numerical derivative agrees with AD
                 return
             raise AssertionError(message)

@@ -301,12 +301,22 @@ def find_wrong_rule(fun: Callable, x: Any, modes: Sequence[str]) -> tuple[_Appli
 
 
 def explain_failure(fun: Callable, x: Any, mode: str, direction: Any, cotangent: Any, *, rtol: float, atol: float,
-                    name: str) -> str | None:
-    """The AssertionError message for a failed check, or None if careful numerics clear the AD value."""
+                    name: str, quick: tuple = ()) -> str | None:
+    """The AssertionError message for a failed check, or None if careful numerics clear the AD value.
+
+    ``quick`` is (AD value, quick central difference), reported as they are where the careful
+    measurement does not apply (complex values: ``numeric`` differentiates real functions).
+    """
+    kind = "forward mode (JVP)" if mode == "fwd" else "reverse mode (VJP)"
+    if any(np.iscomplexobj(leaf) for leaf in _leaves(x) + _leaves(fun(x))):
+        ad, crude = quick if quick else ("?", "?")
+        return (f"check_grads: the {kind} derivative of {name} disagrees with central differences.\n"
+                f"  AD:        {ad}\n  numerical: {crude}\n"
+                "  (complex values: no error bar and no walk of the rules; check them one by one with "
+                "chainrule.check_rule on real and imaginary parts)")
     comparison = _compare(fun, x, mode, direction, cotangent)
     if comparison.agrees(rtol, atol):
         return None  # the quick central difference was too crude; the careful one agrees
-    kind = "forward mode (JVP)" if mode == "fwd" else "reverse mode (VJP)"
     lines = [f"check_grads: the {kind} derivative of {name} disagrees with the numerical derivative.",
              *comparison.lines()]
     try:
