@@ -32,7 +32,8 @@ def to_dot(graph, *, values: bool = True, grads: bool = False) -> str:
     """
     drawing = build_drawing(graph, values=values, grads=grads)
     lines = ["digraph chainrule {",
-             f"  rankdir={drawing.direction}; nodesep=0.3; ranksep=0.45; bgcolor=white;",
+             f"  rankdir={drawing.direction}; nodesep=0.3; ranksep=0.45; bgcolor=white; "
+             'fontname="DejaVu Sans,Helvetica,Arial";',
              '  node [fontname="DejaVu Sans,Helvetica,Arial", fontsize=12, penwidth=1.2, '
              f'color="{COLORS["stroke"]}"];',
              f'  edge [fontname="DejaVu Sans,Helvetica,Arial", fontsize=10, color="{COLORS["edge"]}", '
@@ -72,8 +73,9 @@ def _choose(engine: str) -> str:
     return engine
 
 
-def _run_dot(dot_text: str, fmt: str) -> bytes:
-    result = subprocess.run(["dot", f"-T{fmt}"], input=dot_text.encode(), capture_output=True,
+def _run_dot(dot_text: str, fmt: str, dpi: int = 96) -> bytes:
+    options = [f"-Gdpi={dpi}"] if fmt == "png" else []
+    result = subprocess.run(["dot", f"-T{fmt}", *options], input=dot_text.encode(), capture_output=True,
                             timeout=120, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"Graphviz `dot -T{fmt}` failed: {result.stderr.decode(errors='replace')}"
@@ -101,7 +103,7 @@ def save(graph, path, *, values: bool = True, grads: bool = False, engine: str =
             file.write(to_dot(graph, values=values, grads=grads))
         return path
     if _choose(engine) == "dot":
-        data = _run_dot(to_dot(graph, values=values, grads=grads), fmt)
+        data = _run_dot(to_dot(graph, values=values, grads=grads), fmt, dpi)
         with open(path, "wb") as file:
             file.write(data)
         return path
