@@ -15,7 +15,7 @@ from .model import Constant, Graph
 # fmt: off
 COLORS = {
     "input": "#dbeafe", "value": "#f8fafc", "output": "#dcfce7", "op": "#fef3c7",
-    "constant": "#f1f5f9", "stroke": "#334155", "edge": "#475569", "edge_label": "#9f1239",
+    "constant": "#f1f5f9", "backward_op": "#fbcfe8", "backward": "#fdf2f8", "stroke": "#334155", "edge": "#475569", "edge_label": "#9f1239",
 }
 # fmt: on
 
@@ -71,13 +71,16 @@ def build_drawing(graph: Graph, *, values: bool = True, grads: bool = False) -> 
         else:
             kind = "value"
         fill = COLORS["output" if node.id in outputs else kind]
+        backward = node.id in graph.highlight
+        if backward and node.id not in outputs:
+            fill = COLORS["backward"]
         tooltip = node.op if node.shape is None else f"{node.op} {tuple(node.shape)} {node.dtype or ''}"
         value_box = Shape(f"v{node.id}", "box", node_lines(graph, node, values=values, grads=grads),
                           fill, output=node.id in outputs, tooltip=tooltip.strip())
         if graph.style == "operations" and not node.is_input:
             op_key = f"o{node.id}"
-            drawing.shapes.append(Shape(op_key, "ellipse", [op_symbol(node)], COLORS["op"],
-                                        tooltip=node.op))
+            drawing.shapes.append(Shape(op_key, "ellipse", [op_symbol(node)],
+                                        COLORS["backward_op" if backward else "op"], tooltip=node.op))
             _add_constants(drawing, node, op_key)
             for position, arg in enumerate(node.args):
                 if not isinstance(arg, Constant):

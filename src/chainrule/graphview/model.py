@@ -90,12 +90,13 @@ class Graph:
     `style` says how to draw it: "operations" draws every operation as its own ellipse
     (the forward graph), "values" draws values only, with each edge labelled (the
     simplified graph, the backward graph). `edge_labels` maps `(source, target,
-    position)` to a label. `title` is drawn above the picture.
+    position)` to a label. `title` is drawn above the picture. `highlight` holds ids of
+    nodes drawn in another colour (the backward-pass nodes of a recorded reverse pass).
     """
 
     def __init__(self, nodes: Iterable[Node], inputs: Iterable[int] = (), outputs: Iterable[int] = (),
                  *, style: str = "operations", edge_labels: dict | None = None,
-                 title: str | None = None, direction: str = "LR") -> None:
+                 title: str | None = None, direction: str = "LR", highlight=()) -> None:
         self.nodes: list[Node] = list(nodes)
         self.inputs: list[int] = list(inputs)
         self.outputs: list[int] = list(outputs)
@@ -107,6 +108,7 @@ class Graph:
         self.direction = direction
         self.edge_labels: dict = dict(edge_labels or {})
         self.title = title
+        self.highlight: set = {getattr(item, "id", item) for item in highlight}
         self._by_id: dict[int, Node] = {}
         for node in self.nodes:
             if node.id in self._by_id:
@@ -176,7 +178,8 @@ class Graph:
         """A copy with some of the constructor arguments changed (nodes are copied)."""
         kwargs = dict(nodes=[dataclasses.replace(node) for node in self.nodes],
                       inputs=self.inputs, outputs=self.outputs, style=self.style,
-                      edge_labels=self.edge_labels, title=self.title, direction=self.direction)
+                      edge_labels=self.edge_labels, title=self.title, direction=self.direction,
+                      highlight=self.highlight)
         kwargs.update(changes)
         nodes = kwargs.pop("nodes")
         return type(self)(nodes, **kwargs)
