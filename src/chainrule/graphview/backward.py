@@ -19,7 +19,7 @@ from ..numpy.box import ArrayBox
 from .labels import format_value
 from .model import Graph, Node
 from .names import argument_names
-from .tracing import Recorder, RecordingTrace, _fill_expressions, _function_name, run_traced
+from .tracing import Recorder, RecordingTrace, _fill_expressions, run_traced
 from .variables import analyse
 
 GRANULARITIES = ("variables", "operations", "recorded")
@@ -51,7 +51,7 @@ def recorded_backward(graph) -> tuple[Graph, dict]:
         raise ValueError(f"backward_graph: the output has shape {np.shape(unbox(result))}; the "
                          f"reverse pass is drawn for a scalar output (reduce it, e.g. with sum)")
     cotangents = backward_pass(result._node, 1.0, inner_inputs, free=False)
-    function_name = _function_name(graph.function, [])
+    output_name = graph.output_name
     output_ids, gradients = [], {}
     input_nodes = [node for node in outer.nodes if node.is_input]
     for input_node, cotangent in zip(input_nodes, cotangents):
@@ -60,11 +60,11 @@ def recorded_backward(graph) -> tuple[Graph, dict]:
             node_id = outer.by_core[id(cotangent._node)]
             outer_node = next(node for node in outer.nodes if node.id == node_id)
             if not outer_node.is_input:
-                outer_node.name = f"∂{function_name}/∂{input_node.name}"
+                outer_node.name = f"∂{output_name}/∂{input_node.name}"
                 output_ids.append(node_id)
     _fill_expressions(outer.nodes)
     recorded = Graph(outer.nodes, [node.id for node in input_nodes], output_ids,
-                     highlight=outer.nodes[forward_count:], title=f"the reverse pass of {function_name} as recorded: "
+                     highlight=outer.nodes[forward_count:], title=f"the reverse pass of {output_name} as recorded: "
                            f"{forward_count - len(input_nodes)} forward and "
                            f"{len(outer.nodes) - forward_count} backward operations")
     return recorded, gradients

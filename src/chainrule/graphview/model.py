@@ -182,7 +182,10 @@ class Graph:
                       highlight=self.highlight)
         kwargs.update(changes)
         nodes = kwargs.pop("nodes")
-        return type(self)(nodes, **kwargs)
+        copy = type(self)(nodes, **kwargs)
+        for key, value in self.__dict__.items():  # what a subclass added (a trace's function)
+            copy.__dict__.setdefault(key, value)
+        return copy
 
     def simplified(self) -> "Graph":
         """The textbook picture: values only, each edge labelled with the operation it feeds.
@@ -198,6 +201,11 @@ class Graph:
             labels.setdefault((edge.source, edge.target, edge.position),
                               op_symbol(self[edge.target]))
         return self.replace(style="values", edge_labels=labels)
+
+    def backward_graph(self, granularity: str = "variables") -> "Graph":
+        """The backward graph; only a graph made by `chainrule.trace` can run its reverse pass."""
+        raise TypeError("backward_graph() runs the function's reverse pass, so it needs a graph "
+                        "made by chainrule.trace(f, *args); this Graph was built by hand")
 
     # -- rendering (see render.py) ------------------------------------------------------
     def to_dot(self, *, values: bool = True, grads: bool = False) -> str:

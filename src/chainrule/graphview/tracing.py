@@ -208,6 +208,8 @@ def trace(function: Callable, *args, **kwargs) -> TracedGraph:
         if node.id in named and not node.is_input:
             node.name = named[node.id]
     output_name = _function_name(function, recorder.nodes)
+    if len(output_ids) == 1:
+        output_name = next(n.name for n in recorder.nodes if n.id == output_ids[0]) or output_name
     _fill_expressions(recorder.nodes)
     _fill_gradients(recorder, output_ids)
     graph = TracedGraph(recorder.nodes, [n.id for n in recorder.nodes if n.is_input], output_ids,
@@ -219,11 +221,13 @@ def trace(function: Callable, *args, **kwargs) -> TracedGraph:
 
 
 def _function_name(function: Callable, nodes: list[Node]) -> str:
-    name = getattr(function, "__name__", "f")
+    """The function's own name (`f` for a lambda), or, with `nodes`, a free name for its
+    output: `f`, else `out` when the function uses `f` as a variable."""
+    if not nodes:
+        name = getattr(function, "__name__", "f")
+        return name if name.isidentifier() else "f"
     taken = {node.name for node in nodes}
-    if not name.isidentifier() or name in taken:
-        name = "f" if "f" not in taken else "out"
-    return name
+    return "f" if "f" not in taken else "out"
 
 
 def _fill_expressions(nodes: list[Node]) -> None:
