@@ -20,3 +20,7 @@ __all__ = [
     "holomorphic_grad", "jacfwd", "jacobian", "jacrev", "make_hvp", "make_jvp", "make_vjp", "numpy",
     "jvp", "stop_gradient", "value_and_grad", "vjp",
 ]
+
+# Seeing the chain rule (graphview): graphs, pictures, explanations, formulas.
+from .graphview import Graph, compare, explain, symbolic_grad, to_sympy, trace  # noqa: E402
+__all__ += ["Graph", "compare", "explain", "symbolic_grad", "to_sympy", "trace"]
