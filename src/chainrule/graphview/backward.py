@@ -41,7 +41,15 @@ def recorded_backward(graph) -> tuple[Graph, dict]:
 
     inner_recorder = Recorder()
     inner = RecordingTrace(inner_recorder)  # made second: a higher level than the outer trace
-    result, _ = run_traced(graph.function, graph.args, graph.kwargs, inner, names, box_on_outer)
+    result, local_names = run_traced(graph.function, graph.args, graph.kwargs, inner, names,
+                                     box_on_outer)
+    for value in local_names.found_values:  # u, v: the inner box holds the outer one
+        outer_box = value._value
+        if isinstance(outer_box, Box) and outer_box._trace is outer_trace:
+            node_id = outer.by_core[id(outer_box._node)]
+            for node in outer.nodes:
+                if node.id == node_id and not node.is_input:
+                    node.name = local_names.found[id(value)]
     inner_inputs = [inner_recorder.core_nodes[node.id] for node in inner_recorder.nodes if node.is_input]
     forward_count = len(outer.nodes)
     if not (isinstance(result, Box) and result._trace is inner):
@@ -85,7 +93,9 @@ def backward_graph(graph, granularity: str = "variables") -> Graph:
         for parent in variable.parents:
             consumers[parent].append(variable.id)
     nodes, labels = [], {}
-    for variable in reversed(chain.variables):
+    inputs_last = [v for v in reversed(chain.variables) if v.id not in graph.inputs] + \
+        [v for v in chain.variables if v.id in graph.inputs]  # w, x, y, z from the top
+    for variable in inputs_last:
         if variable.id != chain.output and not consumers[variable.id]:
             continue  # not on any path to the output
         adjoint = gradients.get(variable.name) if variable.id in graph.inputs else None
