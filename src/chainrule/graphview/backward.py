@@ -109,7 +109,7 @@ def backward_graph(graph, granularity: str = "variables") -> Graph:
             partial = by_id[user].partials[variable.id]
             value = by_id[user].partial_values[variable.id]
             text = f"∂{by_id[user].name}/∂{variable.name} = {partial}"
-            if value is not None:
+            if value is not None and format_value(value) != str(partial):
                 text += f"\n= {format_value(value)}"
             labels[(user, variable.id, position)] = text
     kept = {node.id for node in nodes}

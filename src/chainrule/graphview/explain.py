@@ -82,6 +82,8 @@ class Explanation:
         out.append(("heading", "Local partial derivatives: one step each"))
         for name, parent, formula, value in self.partials:
             shown = f" = {_value(value)}" if value is not None else " (a Jacobian: applied as a VJP below)"
+            if value is not None and _value(value) == formula:
+                shown = ""  # ∂v/∂u = 1, not 1 = 1
             out.append(("line", f"∂{name}/∂{parent} = {formula}{shown}"))
         out.append(("heading", f"Backward pass: ∂{f}/∂(variable) = Σ over the variable's "
                                f"consumers c of ∂{f}/∂c · ∂c/∂(variable)"))
