@@ -13,7 +13,7 @@ import numpy as np
 
 from ...core import defjvp, defvjp
 from .. import box, registry
-from ..broadcast import broadcasting_jvp, unbroadcasting
+from ..broadcast import broadcasting_jvp, fit_to_argument
 from ..registry import nondifferentiable, primitive
 
 ONE, MINUS_ONE = "one", "minus_one"
@@ -27,15 +27,25 @@ def def_partials(prim, *partials) -> None:
             defvjp(prim, None, argnums=[argnum])
             defjvp(prim, None, argnums=[argnum])
             continue
-        if partial is ONE:
-            maker, rule = (lambda ans, *args: _identity), (lambda tangent, ans, *args: tangent)
-        elif partial is MINUS_ONE:
-            maker, rule = (lambda ans, *args: operator.neg), (lambda tangent, ans, *args: -tangent)
-        else:
-            maker = (lambda p: lambda ans, *args: lambda cotangent: cotangent * p(ans, *args))(partial)
-            rule = (lambda p: lambda tangent, ans, *args: tangent * p(ans, *args))(partial)
-        defvjp(prim, unbroadcasting(maker, argnum), argnums=[argnum])
-        defjvp(prim, broadcasting_jvp(rule, argnum), argnums=[argnum])
+        defvjp(prim, _partial_vjp_maker(partial, argnum), argnums=[argnum])
+        defjvp(prim, broadcasting_jvp(_partial_jvp(partial), argnum), argnums=[argnum])
+
+
+def _partial_vjp_maker(partial, argnum: int):
+    """The staged VJP `cotangent * partial`, fitted to the argument's shape (hot path: kept flat)."""
+    if partial is ONE:
+        return lambda ans, *args: fit_to_argument(_identity, args[argnum], ans)
+    if partial is MINUS_ONE:
+        return lambda ans, *args: fit_to_argument(operator.neg, args[argnum], ans)
+    return lambda ans, *args: fit_to_argument(lambda cotangent: cotangent * partial(ans, *args), args[argnum], ans)
+
+
+def _partial_jvp(partial):
+    if partial is ONE:
+        return lambda tangent, ans, *args: tangent
+    if partial is MINUS_ONE:
+        return lambda tangent, ans, *args: -tangent
+    return lambda tangent, ans, *args: tangent * partial(ans, *args)
 
 
 def _identity(cotangent):
@@ -184,6 +194,9 @@ def_partials(remainder,   ONE, lambda ans, x, y: -np.floor(x / y))
 def_partials(copysign,    lambda ans, x, y: np.sign(x) * np.sign(np.copysign(1, y)), None)
 def_partials(floor_divide, None, None)
 # fmt: on
+# multiply is the most common primitive: its VJPs skip the partial's extra call.
+defvjp(multiply, lambda ans, x, y: fit_to_argument(lambda cotangent: cotangent * y, x, ans),
+       lambda ans, x, y: fit_to_argument(lambda cotangent: cotangent * x, y, ans))
 
 
 # Complex parts: not holomorphic, so their VJPs are written out (autograd's convention).
