@@ -39,6 +39,7 @@ def test_graph_of_sin_ax_plus_b():
     assert add.expr == "a·x + b"
     grads = [g[i].grad for i in g.inputs]
     assert np.allclose(grads, np.cos(2.0) * np.array([0.5, 2.0, 1.0]))
+    assert (mul.grad, add.grad, sin.grad) == (np.cos(2.0), np.cos(2.0), 1.0)  # intermediates too
 
 
 def test_graph_of_the_textbook_example():
@@ -50,6 +51,8 @@ def test_graph_of_the_textbook_example():
     assert named == {"w": -1.0, "x": 0.0, "y": -2.0, "z": 1.0, "a": 4.0, "b": 0.0, "u": 16.0, "v": 16.0}
     assert g[g.outputs[0]].value == 1024.0
     assert [g[i].grad for i in g.inputs] == [-4096.0] * 4
+    adjoints = {node.name: node.grad for node in g if node.name}
+    assert (adjoints["a"], adjoints["b"], adjoints["u"], adjoints["v"]) == (1024.0, 0.0, 64.0, 64.0)
     power = g.operations[3]
     assert power.op == "power" and power.constants == {1: 2}
 

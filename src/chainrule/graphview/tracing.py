@@ -251,17 +251,36 @@ def _fill_expressions(nodes: list[Node]) -> None:
 
 
 def _fill_gradients(recorder: Recorder, output_ids: list[int]) -> None:
-    """Every node's adjoint, from the core's backward pass, when there is one real scalar output."""
+    """Every node's adjoint ∂output/∂node, when there is one real scalar output.
+
+    Intermediate adjoints come from a flat reverse walk over the recorded VJPs (the same
+    staged VJPs `grad` uses); the inputs' gradients come from the core's `backward_pass`
+    itself, so an explanation can check its hand computation against the engine.
+    """
     if len(output_ids) != 1:
         return
-    output = recorder.nodes[-1] if recorder.nodes[-1].id == output_ids[0] else None
-    output = output or next(node for node in recorder.nodes if node.id == output_ids[0])
+    output = next(node for node in recorder.nodes if node.id == output_ids[0])
     value = output.value
     if np.shape(value) != () or np.iscomplexobj(value) or output.op == "constant":
         return
     seed = np.ones_like(value) if isinstance(value, np.generic) else 1.0
-    ids = [node.id for node in recorder.nodes]
+    adjoints = {output.id: seed}
+    for node in reversed(recorder.nodes):
+        adjoint = adjoints.get(node.id)
+        if adjoint is None or node.is_input:
+            continue
+        for position, vjp in recorder.vjps.get(node.id, {}).items():
+            if vjp is None:
+                continue
+            pushed = vjp(adjoint)
+            if pushed is None:
+                continue
+            parent = node.args[position]
+            adjoints[parent] = adjoints[parent] + pushed if parent in adjoints else pushed
+    inputs = [node for node in recorder.nodes if node.is_input]
     cotangents = backward_pass(recorder.core_nodes[output.id], seed,
-                               [recorder.core_nodes[i] for i in ids], free=False)
-    for node, cotangent in zip(recorder.nodes, cotangents):
-        node.grad = unbox(cotangent) if cotangent is not None else np.zeros_like(node.value)
+                               [recorder.core_nodes[node.id] for node in inputs], free=False)
+    adjoints.update({node.id: cotangent for node, cotangent in zip(inputs, cotangents)})
+    for node in recorder.nodes:
+        adjoint = adjoints.get(node.id)
+        node.grad = unbox(adjoint) if adjoint is not None else np.zeros_like(node.value)
