@@ -110,7 +110,8 @@ def wrap(text: str, precedence: int, needed: int) -> str:
 
 def call_text(op: str, operands: Sequence[tuple[str, int]], params: dict | None = None) -> tuple[str, int]:
     """The formula `op(operands)` with its precedence; operands are (text, precedence) pairs."""
-    params = params or {}
+    params = {key: value for key, value in (params or {}).items()
+              if value is not None and value is not False}  # defaults say nothing
     texts = [text for text, _ in operands]
     if op in INFIX and len(operands) == 2 and not params:
         (left, left_prec), (right, right_prec) = operands
