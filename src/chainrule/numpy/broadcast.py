@@ -64,7 +64,7 @@ def cast_like(cotangent, primal):
 def fit_to_argument(vjp, primal, ans):
     """`vjp` itself when `primal` has the output's shape and dtype, else `vjp` followed by unbroadcast and cast."""
     try:
-        if primal.shape == ans.shape and primal.dtype == ans.dtype:
+        if primal.shape == ans.shape and (primal.dtype is ans.dtype or primal.dtype == ans.dtype):
             return vjp
     except AttributeError:
         pass

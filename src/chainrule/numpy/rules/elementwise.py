@@ -33,11 +33,19 @@ def def_partials(prim, *partials) -> None:
 
 def _partial_vjp_maker(partial, argnum: int):
     """The staged VJP `cotangent * partial`, fitted to the argument's shape (hot path: kept flat)."""
-    if partial is ONE:
-        return lambda ans, *args: fit_to_argument(_identity, args[argnum], ans)
-    if partial is MINUS_ONE:
-        return lambda ans, *args: fit_to_argument(operator.neg, args[argnum], ans)
-    return lambda ans, *args: fit_to_argument(lambda cotangent: cotangent * partial(ans, *args), args[argnum], ans)
+    if partial is ONE or partial is MINUS_ONE:
+        vjp = _identity if partial is ONE else operator.neg
+        return lambda ans, *args: fit_to_argument(vjp, args[argnum], ans)
+
+    def maker(ans, *args):
+        primal = args[argnum]
+        try:
+            if primal.shape == ans.shape and primal.dtype is ans.dtype:
+                return lambda cotangent: cotangent * partial(ans, *args)
+        except AttributeError:  # a Python scalar: fit_to_argument handles it
+            pass
+        return fit_to_argument(lambda cotangent: cotangent * partial(ans, *args), primal, ans)
+    return maker
 
 
 def _partial_jvp(partial):
@@ -195,8 +203,25 @@ def_partials(copysign,    lambda ans, x, y: np.sign(x) * np.sign(np.copysign(1, 
 def_partials(floor_divide, None, None)
 # fmt: on
 # multiply is the most common primitive: its VJPs skip the partial's extra call.
-defvjp(multiply, lambda ans, x, y: fit_to_argument(lambda cotangent: cotangent * y, x, ans),
-       lambda ans, x, y: fit_to_argument(lambda cotangent: cotangent * x, y, ans))
+def _multiply_vjp_x(ans, x, y):
+    try:
+        if x.shape == ans.shape and x.dtype is ans.dtype:
+            return lambda cotangent: cotangent * y
+    except AttributeError:
+        pass
+    return fit_to_argument(lambda cotangent: cotangent * y, x, ans)
+
+
+def _multiply_vjp_y(ans, x, y):
+    try:
+        if y.shape == ans.shape and y.dtype is ans.dtype:
+            return lambda cotangent: cotangent * x
+    except AttributeError:
+        pass
+    return fit_to_argument(lambda cotangent: cotangent * x, y, ans)
+
+
+defvjp(multiply, _multiply_vjp_x, _multiply_vjp_y)
 
 
 # Complex parts: not holomorphic, so their VJPs are written out (autograd's convention).
