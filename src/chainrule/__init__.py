@@ -25,3 +25,7 @@ from .debug import NaNError, debug_nans  # noqa: E402
 from .diagnose import check_rule  # noqa: E402
 
 __all__ += ["NaNError", "check_rule", "debug_nans", "numeric"]
+
+# Seeing the chain rule (graphview): graphs, pictures, explanations, formulas.
+from .graphview import Graph, compare, explain, symbolic_grad, to_sympy, trace  # noqa: E402
+__all__ += ["Graph", "compare", "explain", "symbolic_grad", "to_sympy", "trace"]
