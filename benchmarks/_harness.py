@@ -236,9 +236,9 @@ def _batch_seconds(run: Callable[[], Any], loops: int) -> float:
 def time_cases(cases: Sequence[Case], budget: float, min_batches: int = 3) -> dict:
     """Median seconds per call of each case, from batches interleaved across the cases.
 
-    Each case is warmed up (at least one call, up to 10% of its budget), then given a
-    loop count so one batch lasts about ``budget / 30`` seconds (timeit's autorange
-    idea), then batches run round-robin until each case has used its budget or
+    Each case is warmed up (at least two calls, up to 10% of its budget), then given a
+    loop count from its last warm-up call so one batch lasts about ``budget / 30``
+    seconds (timeit's autorange idea), then batches run round-robin until each case has used its budget or
     reached ``min_batches``, whichever is later.
     """
     target_batch = max(budget / 30, 1e-4)
@@ -246,9 +246,11 @@ def time_cases(cases: Sequence[Case], budget: float, min_batches: int = 3) -> di
     for case in cases:
         start = time.perf_counter()
         case.run()
-        one_call = time.perf_counter() - start
         while time.perf_counter() - start < budget * 0.1:
             case.run()
+        call_start = time.perf_counter()
+        case.run()
+        one_call = time.perf_counter() - call_start  # a warm call: the first may fill caches
         loops = max(1, int(target_batch / max(one_call, 1e-9)))
         wanted = max(min_batches, int(budget / max(loops * one_call, 1e-9)))
         plan[case.name] = (loops, min(wanted, 200))
