@@ -160,6 +160,17 @@ def parse_args(description: str, argv: Sequence[str] | None = None) -> Session:
         help="tiny budget, for a smoke test of the script (the numbers are not meaningful)",
     )
     parser.add_argument(
+        "--clock",
+        choices=tuple(CLOCKS),
+        default="wall",
+        help="wall: time.perf_counter (default); cpu: this process's CPU time, steadier on a busy machine",
+    )
+    parser.add_argument(
+        "--gc",
+        action="store_true",
+        help="keep the garbage collector running inside timed batches (timeit turns it off; so do we by default)",
+    )
+    parser.add_argument(
         "--only",
         type=lambda text: set(text.split(",")),
         metavar="LIBS",
@@ -220,37 +231,47 @@ def summarize(value: Any) -> str:
     return f"shape {value.shape} first {head}"
 
 
-def _batch_seconds(run: Callable[[], Any], loops: int) -> float:
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+
+
+def _batch_seconds(run: Callable[[], Any], loops: int, clock: Callable[[], float], keep_gc: bool) -> float:
     gc_was_enabled = gc.isenabled()
-    gc.disable()
+    if not keep_gc:
+        gc.disable()
     try:
-        start = time.perf_counter()
+        start = clock()
         for _ in range(loops):
             run()
-        return (time.perf_counter() - start) / loops
+        return (clock() - start) / loops
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
-def time_cases(cases: Sequence[Case], budget: float, min_batches: int = 3) -> dict:
+def time_cases(
+    cases: Sequence[Case], budget: float, *, clock: str = "wall", keep_gc: bool = False, min_batches: int = 3
+) -> dict:
     """Median seconds per call of each case, from batches interleaved across the cases.
 
     Each case is warmed up (at least two calls, up to 10% of its budget), then given a
     loop count from its last warm-up call so one batch lasts about ``budget / 30``
-    seconds (timeit's autorange idea), then batches run round-robin until each case has used its budget or
-    reached ``min_batches``, whichever is later.
+    seconds (timeit's autorange idea), then batches run round-robin until each case has
+    used its budget or reached ``min_batches``, whichever is later. ``clock="cpu"``
+    counts this process's CPU time instead of wall time (steadier on a shared machine;
+    the same for single-threaded work on a quiet one). Like ``timeit``, the garbage
+    collector is off inside a batch unless ``keep_gc``; it runs between batches.
     """
+    now = CLOCKS[clock]
     target_batch = max(budget / 30, 1e-4)
     plan = {}
     for case in cases:
-        start = time.perf_counter()
+        start = now()
         case.run()
-        while time.perf_counter() - start < budget * 0.1:
+        while now() - start < budget * 0.1:
             case.run()
-        call_start = time.perf_counter()
+        call_start = now()
         case.run()
-        one_call = time.perf_counter() - call_start  # a warm call: the first may fill caches
+        one_call = now() - call_start  # a warm call: the first may fill caches
         loops = max(1, int(target_batch / max(one_call, 1e-9)))
         wanted = max(min_batches, int(budget / max(loops * one_call, 1e-9)))
         plan[case.name] = (loops, min(wanted, 200))
@@ -259,7 +280,7 @@ def time_cases(cases: Sequence[Case], budget: float, min_batches: int = 3) -> di
         for case in cases:
             loops, wanted = plan[case.name]
             if len(samples[case.name]) < wanted:
-                samples[case.name].append(_batch_seconds(case.run, loops))
+                samples[case.name].append(_batch_seconds(case.run, loops, now, keep_gc))
         gc.collect()
     timings = {}
     for case in cases:
@@ -291,6 +312,20 @@ def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]
                 str(cell).ljust(widths[i]) if i == 0 else str(cell).rjust(widths[i]) for i, cell in enumerate(row)
             )
         )
+
+
+def timings_for(session: Session, cases: Sequence[Case]) -> dict:
+    """:func:`time_cases` with the clock, budget and garbage-collector choice from the command line."""
+    args = session.args
+    return time_cases(cases, args.budget, clock=args.clock, keep_gc=args.gc)
+
+
+def print_settings(session: Session) -> None:
+    args = session.args
+    print(
+        f"single thread; {args.clock} clock; garbage collector {'on' if args.gc else 'off'} in timed batches; "
+        f"budget {args.budget:g} s per row"
+    )
 
 
 def print_skips(session: Session) -> None:
@@ -350,6 +385,8 @@ def write_json(session: Session, benchmark: str, sections: dict) -> None:
         "command": " ".join([os.path.basename(sys.executable), *sys.argv]),
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "budget_s_per_row": session.args.budget,
+        "clock": session.args.clock,
+        "gc_during_timing": session.args.gc,
         "environment": environment(),
         "skipped": session.skipped,
         **sections,

@@ -27,7 +27,17 @@ import sys
 
 import numpy as np
 
-from _harness import Case, check_cases, parse_args, print_skips, print_table, target_line, time_cases, write_json
+from _harness import (
+    Case,
+    check_cases,
+    parse_args,
+    print_settings,
+    print_skips,
+    print_table,
+    target_line,
+    timings_for,
+    write_json,
+)
 
 SIZE = 100
 
@@ -130,11 +140,11 @@ def report(cases, timings) -> dict:
 
 def main(argv=None) -> int:
     session = parse_args(__doc__.splitlines()[0], argv)
-    print(f"single thread; timing budget {session.args.budget:g} s per row")
+    print_settings(session)
     x, A = hessian_data()
     cases = hessian_cases(session, x, A)
     check_cases(cases, analytic_hessian(x, A))
-    result = report(cases, time_cases(cases, session.args.budget))
+    result = report(cases, timings_for(session, cases))
     print()
     print_skips(session)
     write_json(session, "bench_hessian", {"hessian": result})

@@ -28,7 +28,17 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from _harness import Case, check_cases, parse_args, print_skips, print_table, target_line, time_cases, write_json
+from _harness import (
+    Case,
+    check_cases,
+    parse_args,
+    print_settings,
+    print_skips,
+    print_table,
+    target_line,
+    timings_for,
+    write_json,
+)
 
 ITERATIONS = 1000
 START = 0.5
@@ -243,16 +253,16 @@ def report_mlp(cases, timings) -> dict:
 
 def main(argv=None) -> int:
     session = parse_args(__doc__.splitlines()[0], argv)
-    print(f"single thread; timing budget {session.args.budget:g} s per row")
+    print_settings(session)
 
     cases = scalar_cases(session)
     check_cases(cases, chain_derivative(START))
-    scalar = report_scalar(cases, time_cases(cases, session.args.budget))
+    scalar = report_scalar(cases, timings_for(session, cases))
 
     params, X, Y = mlp_data()
     cases = mlp_cases(session, params, X, Y)
     check_cases(cases, mlp_grad_by_hand(*params, X, Y), rtol=1e-7)
-    mlp = report_mlp(cases, time_cases(cases, session.args.budget))
+    mlp = report_mlp(cases, timings_for(session, cases))
 
     print()
     print_skips(session)

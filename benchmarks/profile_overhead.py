@@ -1,12 +1,18 @@
 """Where the time of a gradient goes: forward/backward split and profiles of bench_overhead's workloads.
 
-Three subcommands, on the scalar chain or the MLP loss of ``bench_overhead.py``:
+Four subcommands, on the scalar chain or the MLP loss of ``bench_overhead.py``. Times
+are CPU time of this process (``time.process_time``, also under cProfile), which is
+steadier than wall time when other jobs share the machine; pyinstrument samples wall time.
 
 ``split``
-    For chainrule, autograd and PyTorch: the cost of the traced forward pass alone
-    (``make_vjp`` / a forward with ``requires_grad``), of forward plus backward, and so
-    of the backward pass (their difference), per loop iteration for the scalar chain
-    and per call for the MLP, beside the untraced forward.
+    For chainrule, autograd and PyTorch: the time of the traced forward pass
+    (``make_vjp`` / a forward with ``requires_grad``), of the backward pass and of
+    releasing the graph, per loop iteration for the scalar chain and per call for the
+    MLP, beside the untraced NumPy forward.
+``ops``
+    The forward cost of each operation of the scalar line (``sin(y)``, ``y * 1.0001``,
+    ``0.1 * y``, ``y + y``) on a traced value, per library, and the share of a scalar
+    ``grad`` that the garbage collector takes.
 ``cprofile``
     cProfile of repeated ``grad`` calls of one library, sorted by own time, with each
     function's time converted to microseconds per loop iteration (scalar) or per call.
@@ -14,6 +20,7 @@ Three subcommands, on the scalar chain or the MLP loss of ``bench_overhead.py``:
     The same under pyinstrument's sampling profiler (lower overhead), if installed.
 
 Run:  python benchmarks/profile_overhead.py split --workload scalar
+      python benchmarks/profile_overhead.py ops
       python benchmarks/profile_overhead.py cprofile --library chainrule --workload mlp
 """
 from __future__ import annotations
@@ -22,13 +29,16 @@ import _harness  # first: pins BLAS/OpenMP/XLA to one thread before numpy, torch
 
 import argparse
 import cProfile
+import gc
 import importlib
 import pstats
+import statistics
 import sys
+import time
 
 import numpy as np
 
-from _harness import Case, Session, print_table, time_cases
+from _harness import Session, print_table
 from bench_overhead import ITERATIONS, START, chain, mlp_data, mlp_loss, torch_namespace
 
 LIBRARIES = ("chainrule", "autograd", "torch")
@@ -66,57 +76,185 @@ def workload(library: str, name: str):
     return (lambda p: mlp_loss(*p, X, Y, xp)), tuple(params)
 
 
-def split_cases(library: str, name: str) -> list[Case]:
-    """Traced forward alone, and forward + backward, for one library."""
+def torch_inputs(argument):
+    """Fresh leaf tensors that require grad: one per MLP parameter, or the scalar start."""
+    torch = importlib.import_module("torch")
+    if isinstance(argument, tuple):
+        return tuple(part.clone().requires_grad_() for part in argument)
+    return torch.tensor(argument, dtype=torch.float64, requires_grad=True)
+
+
+def phases(library: str, name: str):
+    """A callable returning the seconds of one gradient's three phases: forward, backward, release.
+
+    Forward records the graph (``make_vjp``; a ``requires_grad`` forward in PyTorch),
+    backward pulls a cotangent of ones back through it, release drops the last
+    reference to the graph (``make_vjp`` keeps it for repeated use; ``grad`` frees it
+    during the backward pass instead, so there grad's backward = backward + release).
+    """
     function, argument = workload(library, name)
+    clock = time.process_time  # CPU time: steady on a shared machine
     if library == "torch":
         torch = importlib.import_module("torch")
 
-        def leaves():
-            if isinstance(argument, tuple):
-                return tuple(part.clone().requires_grad_() for part in argument)
-            return torch.tensor(argument, dtype=torch.float64, requires_grad=True)
+        def run():
+            inputs = torch_inputs(argument)
+            start = clock()
+            value = function(inputs)
+            traced = clock()
+            gradient = torch.autograd.grad(value, inputs)
+            pulled = clock()
+            del value, gradient
+            return traced - start, pulled - traced, clock() - pulled
 
-        def forward():
-            return function(leaves())
+        return run
+    make_vjp = importlib.import_module(library).make_vjp
 
-        def forward_backward():
-            inputs = leaves()
-            return torch.autograd.grad(function(inputs), inputs)
+    def run():
+        start = clock()
+        vjp, value = make_vjp(function)(argument)
+        traced = clock()
+        gradient = vjp(np.ones_like(value))
+        pulled = clock()
+        del vjp, value, gradient
+        return traced - start, pulled - traced, clock() - pulled
 
-    else:
-        make_vjp = importlib.import_module(library).make_vjp
-
-        def forward():
-            return make_vjp(function)(argument)
-
-        def forward_backward():
-            vjp, value = make_vjp(function)(argument)
-            return vjp(np.ones_like(value))
-
-    return [
-        Case(f"{library}: traced forward", library, forward, checked=False),
-        Case(f"{library}: forward + backward", library, forward_backward, checked=False),
-    ]
+    return run
 
 
 def run_split(session: Session, name: str) -> None:
+    """Median phase times per library from rounds interleaved across the libraries.
+
+    Each round calls every library twice and keeps the second call, so no row pays for
+    the cold caches left by the previous row (the MLP's weights are 1.6 MB).
+    """
     present = [library for library in LIBRARIES if session.load(library) is not None]
-    cases = [Case("NumPy: plain forward", "numpy", plain_forward(name), checked=False)]
-    for library in present:
-        cases += split_cases(library, name)
-    timings = time_cases(cases, session.args.budget)
-    per_unit = {case.name: timings[case.name].median / units(name) * 1e6 for case in cases}
-    rows = [["NumPy (untraced)", f"{per_unit['NumPy: plain forward']:.2f}", "", ""]]
-    for library in present:
-        forward, total = per_unit[f"{library}: traced forward"], per_unit[f"{library}: forward + backward"]
-        rows.append([library, f"{forward:.2f}", f"{total - forward:.2f}", f"{total:.2f}"])
+    runs = {library: phases(library, name) for library in present}
+    plain = plain_forward(name)
+    samples = {library: [] for library in ["numpy", *present]}
+    deadline = time.perf_counter() + session.args.budget * (len(present) + 1)  # wall time bounds the run
+    rounds = 0
+    while rounds < 5 or (time.perf_counter() < deadline and rounds < 500):
+        gc.disable()
+        try:
+            plain()
+            start = time.process_time()
+            plain()
+            samples["numpy"].append((time.process_time() - start, 0.0, 0.0))
+            for library in present:
+                runs[library]()
+                samples[library].append(runs[library]())
+        finally:
+            gc.enable()
+        gc.collect()
+        rounds += 1
+    scale = 1e6 / units(name)
+    rows = []
+    for library, values in samples.items():
+        forward, backward, release = (statistics.median(column) * scale for column in zip(*values))
+        total = statistics.median([sum(value) for value in values]) * scale
+        label = "NumPy (untraced forward)" if library == "numpy" else library
+        rows.append([label, f"{forward:.2f}", f"{backward:.2f}", f"{release:.2f}", f"{total:.2f}"])
     unit = "us / iteration" if name == "scalar" else "us / call"
     print_table(
-        f"{name}: forward / backward split ({unit}; backward = total - forward)",
-        ["library", "forward", "backward", "total"],
+        f"{name}: phases of one gradient (CPU {unit}; medians over {rounds} interleaved rounds, gc off)",
+        ["library", "forward", "backward", "release", "total"],
         rows,
     )
+    for library, reason in session.skipped.items():
+        print(f"skipped {library}: {reason}")
+
+
+OPERATIONS = {
+    "sin(y)": lambda y, sin: sin(y),
+    "y * 1.0001": lambda y, sin: y * 1.0001,
+    "0.1 * y": lambda y, sin: 0.1 * y,
+    "y + y": lambda y, sin: y + y,
+    "whole line": lambda y, sin: sin(y) * 1.0001 + 0.1 * y,
+}
+
+
+def _min_seconds(run, loops: int = 2000, repeats: int = 7) -> float:
+    """Least CPU seconds per call over ``repeats`` batches of ``loops`` calls, gc off (timeit's way)."""
+    best = float("inf")
+    gc.disable()
+    try:
+        for _ in range(repeats):
+            start = time.process_time()
+            for _ in range(loops):
+                run()
+            best = min(best, (time.process_time() - start) / loops)
+    finally:
+        gc.enable()
+    return best
+
+
+def operation_costs(library: str, sin) -> dict:
+    """Forward cost of each scalar operation on a traced value (one node recorded, then dropped).
+
+    The timing runs inside the differentiated function, so only public API is used:
+    ``make_vjp`` for chainrule and autograd, a ``requires_grad`` tensor for PyTorch.
+    """
+    costs = {}
+
+    def probe(y):
+        for label, operation in OPERATIONS.items():
+            costs[label] = _min_seconds(lambda: operation(y, sin))
+        return y
+
+    if library == "torch":
+        torch = importlib.import_module("torch")
+        probe(torch.tensor(START, dtype=torch.float64, requires_grad=True))
+    elif library == "numpy":
+        probe(np.float64(START))
+    else:
+        importlib.import_module(library).make_vjp(probe)(START)
+    return costs
+
+
+def gc_share(call) -> tuple[float, float]:
+    """CPU seconds of one call with the garbage collector on and off (medians of 11, interleaved)."""
+    timings = {True: [], False: []}
+    call()
+    for _ in range(11):
+        for enabled in (True, False):
+            gc.collect()
+            if not enabled:
+                gc.disable()
+            try:
+                start = time.process_time()
+                call()
+                timings[enabled].append(time.process_time() - start)
+            finally:
+                gc.enable()
+    return statistics.median(timings[True]), statistics.median(timings[False])
+
+
+def run_ops(session: Session) -> None:
+    """Per-operation forward costs of the scalar line, and the garbage collector's share of a grad."""
+    columns = [("NumPy float64 (untraced)", "numpy", np.sin)]
+    if session.load("chainrule") is not None:
+        cnp = importlib.import_module("chainrule.numpy")
+        columns += [("chainrule (cnp)", "chainrule", cnp.sin), ("chainrule (np)", "chainrule", np.sin)]
+    if session.load("autograd") is not None:
+        columns.append(("autograd", "autograd", importlib.import_module("autograd.numpy").sin))
+    if session.load("torch") is not None:
+        columns.append(("PyTorch", "torch", session.modules["torch"].sin))
+    table = {title: operation_costs(library, sin) for title, library, sin in columns}
+    rows = [[label] + [f"{table[title][label] * 1e6:.2f}" for title, _, _ in columns] for label in OPERATIONS]
+    print_table(
+        "forward cost of one traced operation (CPU us, best of 7 x 2000, gc off)",
+        ["operation"] + [title for title, _, _ in columns],
+        rows,
+    )
+    print()
+    for library in ("chainrule", "autograd"):
+        if library in session.modules:
+            with_gc, without_gc = gc_share(grad_call(library, "scalar"))
+            print(
+                f"{library}: grad of the scalar chain {with_gc * 1e3:.1f} ms with gc on, {without_gc * 1e3:.1f} ms "
+                f"off: the collector takes {(1 - without_gc / with_gc) * 100:.0f}%"
+            )
     for library, reason in session.skipped.items():
         print(f"skipped {library}: {reason}")
 
@@ -128,10 +266,7 @@ def grad_call(library: str, name: str):
         torch = importlib.import_module("torch")
 
         def call():
-            if isinstance(argument, tuple):
-                inputs = tuple(part.clone().requires_grad_() for part in argument)
-            else:
-                inputs = torch.tensor(argument, dtype=torch.float64, requires_grad=True)
+            inputs = torch_inputs(argument)
             return torch.autograd.grad(function(inputs), inputs)
 
         return call
@@ -142,7 +277,7 @@ def grad_call(library: str, name: str):
 def run_cprofile(library: str, name: str, calls: int, top: int) -> None:
     call = grad_call(library, name)
     call()  # warm-up: imports, caches
-    profile = cProfile.Profile()
+    profile = cProfile.Profile(time.process_time)  # CPU time: steady on a shared machine
     profile.enable()
     for _ in range(calls):
         call()
@@ -150,7 +285,7 @@ def run_cprofile(library: str, name: str, calls: int, top: int) -> None:
     stats = pstats.Stats(profile)
     scale = 1e6 / (calls * units(name))
     unit = "us / iteration" if name == "scalar" else "us / call"
-    print(f"cProfile of {calls} grad calls, {library}, {name} workload; times in {unit} (profiler overhead included)")
+    print(f"cProfile of {calls} grad calls, {library}, {name} workload; CPU {unit} (profiler overhead included)")
     print(f"total: {stats.total_tt * scale:.2f}")
     print(f"{'own':>9} {'cumulative':>11} {'calls/unit':>11}  function")
     entries = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)[:top]
@@ -176,16 +311,18 @@ def run_pyinstrument(library: str, name: str, calls: int) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("split", "cprofile", "pyinstrument"))
+    parser.add_argument("command", choices=("split", "ops", "cprofile", "pyinstrument"))
     parser.add_argument("--workload", choices=("scalar", "mlp"), default="scalar")
     parser.add_argument("--library", choices=LIBRARIES, default="chainrule")
     parser.add_argument("--calls", type=int, default=20, help="grad calls to profile (default 20)")
     parser.add_argument("--top", type=int, default=30, help="rows of the cProfile listing (default 30)")
     parser.add_argument("--budget", type=float, default=1.0, help="timing budget per row for split (default 1)")
     args = parser.parse_args(argv)
+    session = Session(argparse.Namespace(only=None, budget=args.budget))
     if args.command == "split":
-        session = Session(argparse.Namespace(only=None, budget=args.budget))
         run_split(session, args.workload)
+    elif args.command == "ops":
+        run_ops(session)
     elif args.command == "cprofile":
         run_cprofile(args.library, args.workload, args.calls, args.top)
     else:

@@ -118,3 +118,24 @@ def test_script_runs_quick_and_writes_json(tmp_path, script, sections):
     else:
         libraries = {row["library"] for section in sections for row in result[section]["rows"]}
         assert "chainrule" in libraries, result["skipped"]
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["split", "--workload", "scalar", "--budget", "0.01"],
+        ["split", "--workload", "mlp", "--budget", "0.01"],
+        ["cprofile", "--workload", "mlp", "--calls", "1", "--top", "5"],
+        ["ops"],
+    ],
+)
+def test_profile_script_runs(arguments):
+    pytest.importorskip("chainrule")
+    completed = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "profile_overhead.py"), *arguments],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "chainrule" in completed.stdout
