@@ -1,0 +1,22 @@
+"""chainrule: automatic differentiation of NumPy code that shows its work.
+
+>>> import chainrule as cr
+>>> cr.grad(lambda x: 3 * x ** 2 - 4 * x)(1.0)
+np.float64(2.0)
+"""
+from . import numpy  # noqa: F401  (registers every rule)
+from . import extend  # noqa: F401
+from .check import check_grads
+from .numpy.box import ArrayBox, TracedValueError
+from .transforms import (checkpoint, deriv, elementwise_grad, grad, grad_and_aux, hessian,
+                         hessian_tensor_product, hessian_vector_product, holomorphic_grad, jacfwd,
+                         jacobian, jacrev, jvp, make_hvp, make_jvp, make_vjp, stop_gradient, value_and_grad, vjp)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArrayBox", "TracedValueError", "check_grads", "checkpoint", "deriv", "elementwise_grad",
+    "extend", "grad", "grad_and_aux", "hessian", "hessian_tensor_product", "hessian_vector_product",
+    "holomorphic_grad", "jacfwd", "jacobian", "jacrev", "make_hvp", "make_jvp", "make_vjp", "numpy",
+    "jvp", "stop_gradient", "value_and_grad", "vjp",
+]

@@ -1,0 +1,110 @@
+"""Primitives: functions with derivative rules. Calling one on boxes records it on the top trace.
+
+Rules are registered beside each primitive:
+
+- `defvjp(prim, maker0, maker1, ...)`: `maker_i(ans, *args, **kwargs)` runs in the forward
+  pass and returns the staged `cotangent -> cotangent of argument i`; `None` means the
+  argument gets a zero cotangent (an integer index, a shape).
+- `defjvp(prim, rule0, rule1, ...)`: `rule_i(tangent, ans, *args, **kwargs)` returns the
+  output tangent contributed by argument i; `None` means zero; the string `"linear"`
+  (the linear shorthand) means `prim` itself applied with the tangent in place of argument i.
+
+Keyword arguments are static (axes, shapes, flags): a traced value passed by keyword is an
+error, never a silent constant.
+"""
+from __future__ import annotations
+
+from .trace import Box
+
+
+class Primitive:
+    """A differentiable function: `fun` on raw values plus VJP and JVP rules per argument.
+
+    >>> square = Primitive(lambda x: x * x, name="square")
+    >>> defvjp(square, lambda ans, x: lambda cotangent: cotangent * 2 * x)
+    >>> square(3.0)
+    9.0
+    """
+
+    def __init__(self, fun, name: str | None = None, *, batch_aware: bool = False) -> None:
+        self.fun = fun
+        self.name = name or getattr(fun, "__name__", repr(fun))
+        self.vjp_makers: dict = {}
+        self.jvp_rules: dict = {}
+        self.vjp_argnum = None  # fallback maker for arguments without their own
+        self.jvp_argnum = None
+        # Rules that accept tangents/cotangents with extra leading (batch) axes.
+        self.batch_aware = batch_aware
+        self.__doc__ = getattr(fun, "__doc__", None)
+        self.__wrapped__ = fun
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+    def __call__(self, *args, **kwargs):
+        top = None
+        boxes = 0
+        for arg in args:
+            if isinstance(arg, Box):
+                boxes += 1
+                if top is None or arg._trace.level > top._trace.level:
+                    top = arg
+        if top is None:
+            if kwargs:
+                _reject_boxed_kwargs(self, kwargs)
+            return self.fun(*args, **kwargs)
+        if kwargs:
+            _reject_boxed_kwargs(self, kwargs)
+        trace = top._trace
+        raw_args = list(args)
+        argnums = []
+        for i, arg in enumerate(args):
+            if isinstance(arg, Box) and arg._trace is trace:
+                raw_args[i] = arg._value
+                argnums.append(i)
+        if len(argnums) == boxes:
+            ans = self.fun(*raw_args, **kwargs)
+        else:  # lower-level boxes remain: they record on their own, lower trace
+            ans = self(*raw_args, **kwargs)
+        return trace.record(self, ans, args, raw_args, kwargs, argnums, top)
+
+
+def _reject_boxed_kwargs(primitive: Primitive, kwargs: dict) -> None:
+    for key, value in kwargs.items():
+        if isinstance(value, Box):
+            raise TypeError(
+                f"{primitive.name}(): the traced value passed as keyword argument {key!r} "
+                f"would be treated as a constant. Pass it positionally, or wrap it in "
+                f"stop_gradient() if a constant is what you want.")
+
+
+def defvjp(primitive: Primitive, *makers, argnums=None) -> None:
+    """Register staged VJP makers for arguments 0, 1, ... (or for `argnums`)."""
+    for argnum, maker in zip(range(len(makers)) if argnums is None else argnums, makers):
+        primitive.vjp_makers[argnum] = maker
+
+
+def defvjp_argnum(primitive: Primitive, maker) -> None:
+    """Register one maker for every argument: `maker(argnum, ans, args, kwargs) -> vjp`."""
+    primitive.vjp_argnum = maker
+
+
+def defjvp_argnum(primitive: Primitive, rule) -> None:
+    """Register one JVP rule for every argument: `rule(argnum, tangent, ans, args, kwargs)`."""
+    primitive.jvp_argnum = rule
+
+
+def defjvp(primitive: Primitive, *rules, argnums=None) -> None:
+    """Register JVP rules for arguments 0, 1, ... (or `argnums`); `"linear"` is the shorthand."""
+    for argnum, rule in zip(range(len(rules)) if argnums is None else argnums, rules):
+        if rule == "linear":
+            rule = _linear_jvp(primitive, argnum)
+        primitive.jvp_rules[argnum] = rule
+
+
+def _linear_jvp(primitive: Primitive, argnum: int):
+    def linear_rule(tangent, ans, *args, **kwargs):
+        args = list(args)
+        args[argnum] = tangent
+        return primitive(*args, **kwargs)
+    return linear_rule

@@ -1,0 +1,12 @@
+"""`chainrule.numpy.fft`: `numpy.fft` with the differentiable functions replaced by chainrule's."""
+from __future__ import annotations
+
+import numpy as _np
+
+from .registry import PUBLIC as _PUBLIC
+
+globals().update({name: fun for (module, name), fun in _PUBLIC.items() if module == "numpy.fft"})
+
+
+def __getattr__(name: str):
+    return getattr(_np.fft, name)

@@ -1,0 +1,69 @@
+"""Which NumPy callables chainrule knows: the dispatch tables that `ArrayBox` consults.
+
+`UFUNCS` maps a ufunc to what handles it on traced values, `FUNCTIONS` does the same for
+functions reached through `__array_function__`, and `NONDIFF` holds the functions whose
+outputs do not depend differentiably on their inputs (comparisons, `argmax`, `floor`,
+shape queries): they run on the raw values and return plain arrays.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import Box, Primitive
+from ..core.trace import unbox
+
+UFUNCS: dict = {}
+FUNCTIONS: dict = {}
+NONDIFF: set = set()
+# (numpy module name, function name) -> what `chainrule.numpy` exports under that name
+PUBLIC: dict = {}
+
+
+def register(numpy_fun, handler, public=None) -> None:
+    """Route `numpy_fun` applied to traced values to `handler`; export `public` (default `handler`)."""
+    (UFUNCS if isinstance(numpy_fun, np.ufunc) else FUNCTIONS)[numpy_fun] = handler
+    module = getattr(numpy_fun, "__module__", None) or "numpy"
+    PUBLIC[(module, numpy_fun.__name__)] = handler if public is None else public
+
+
+def primitive(fun, name: str | None = None, *, numpy_fun=None) -> Primitive:
+    """A batch-aware primitive over `fun`, registered for `numpy_fun` (default: `fun`)."""
+    prim = Primitive(fun, name or getattr(numpy_fun or fun, "__name__", None), batch_aware=True)
+    if numpy_fun is not False:
+        register(numpy_fun if numpy_fun is not None else fun, prim)
+    return prim
+
+
+def nondifferentiable(numpy_fun):
+    """A wrapper that runs `numpy_fun` on raw values: its result is a constant."""
+    NONDIFF.add(numpy_fun)
+    module = getattr(numpy_fun, "__module__", None) or "numpy"
+    PUBLIC[(module, numpy_fun.__name__)] = numpy_fun
+
+    def on_raw_values(*args, **kwargs):
+        return numpy_fun(*[unbox(a) for a in args], **{k: unbox(v) for k, v in kwargs.items()})
+    on_raw_values.__name__ = getattr(numpy_fun, "__name__", "nondifferentiable")
+    on_raw_values.__doc__ = getattr(numpy_fun, "__doc__", None)
+    return on_raw_values
+
+
+def composite(numpy_fun, *, register_it: bool = True):
+    """Decorator: a function written with chainrule's primitives that stands for `numpy_fun`.
+
+    Called without any traced argument it runs `numpy_fun` itself, so `chainrule.numpy`
+    costs nothing on plain arrays.
+    """
+    def decorate(fun):
+        def dispatch(*args, **kwargs):
+            for arg in args:
+                if isinstance(arg, Box) or (type(arg) in (list, tuple) and any(isinstance(a, Box) for a in arg)):
+                    return fun(*args, **kwargs)
+            return numpy_fun(*args, **kwargs)
+        dispatch.__name__ = getattr(numpy_fun, "__name__", fun.__name__)
+        dispatch.__qualname__ = dispatch.__name__
+        dispatch.__doc__ = fun.__doc__ or getattr(numpy_fun, "__doc__", None)
+        dispatch.__wrapped__ = fun
+        if register_it:
+            register(numpy_fun, fun, dispatch)
+        return dispatch
+    return decorate
