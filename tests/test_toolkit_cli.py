@@ -35,83 +35,102 @@ def assert_bad_input(code, out, err, message):
     assert message in first, first
 
 
-def test_diff_prints_value_derivative_and_tangent():
+def call(capsys, *args):
+    """The same command in-process (fast): (exit status, stdout, stderr)."""
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def call_json(capsys, *args):
+    code, out, err = call(capsys, *args, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_diff_prints_value_derivative_and_tangent(capsys):
     code, out, err = run("diff", "3*x**2 - 4*x", "--at", "x=1")
     assert code == 0, err
     assert "value = -1" in out and "f'(1) = 2" in out and "tangent line: y = 2*x - 3" in out
-    payload = run_json("diff", "3*x**2 - 4*x", "--at", "x=1")
+    payload = call_json(capsys, "diff", "3*x**2 - 4*x", "--at", "x=1")
     assert payload["value"] == -1.0 and payload["derivatives"] == [2.0]
     assert payload["tangent"] == {"slope": 2.0, "intercept": -3.0}
 
 
-def test_diff_higher_orders_and_partial_derivatives():
-    payload = run_json("diff", "x**3 - 1/x", "--at", "x=1", "--order", "3")
+def test_diff_higher_orders_and_partial_derivatives(capsys):
+    payload = call_json(capsys, "diff", "x**3 - 1/x", "--at", "x=1", "--order", "3")
     assert payload["derivatives"] == pytest.approx([4.0, 4.0, 12.0])
-    payload = run_json("diff", "x**2 * y", "--at", "x=3,y=2", "--wrt", "y")
+    payload = call_json(capsys, "diff", "x**2 * y", "--at", "x=3,y=2", "--wrt", "y")
     assert payload["derivatives"] == [9.0] and payload["wrt"] == "y"
 
 
-def test_grad_of_log_sum_exp():
+def test_grad_of_log_sum_exp(capsys):
     payload = run_json("grad", "log(exp(x) + exp(y))", "--at", "x=0,y=log(2)")
     assert payload["value"] == pytest.approx(math.log(3))
     assert payload["gradient"]["x"] == pytest.approx(1 / 3) and payload["gradient"]["y"] == pytest.approx(2 / 3)
-    code, out, _ = run("grad", "log(exp(x) + exp(y))", "--at", "x=0,y=0.69")
+    code, out, _ = call(capsys, "grad", "log(exp(x) + exp(y))", "--at", "x=0,y=0.69")
     assert code == 0 and "df/dx = 0.33" in out and "df/dy = 0.66" in out
 
 
-def test_hessian_of_the_bump():
+def test_hessian_of_the_bump(capsys):
     payload = run_json("hessian", "x*exp(-x**2 - y**2)", "--at", "x=-1,y=0")
     assert np.allclose(payload["hessian"], 2 / math.e * np.eye(2))
     assert payload["kind"] == "not critical"
-    payload = run_json("hessian", "x**2 - y**2", "--at", "x=0,y=0")
+    payload = call_json(capsys, "hessian", "x**2 - y**2", "--at", "x=0,y=0")
     assert payload["kind"] == "saddle" and sorted(payload["eigenvalues"]) == [-2.0, 2.0]
 
 
-def test_taylor_coefficients_and_picture(tmp_path):
+def test_taylor_coefficients_and_picture(tmp_path, capsys):
     payload = run_json("taylor", "x*exp(-x**2 - y**2)", "--at", "x=-1,y=0", "--order", "2",
                        "--out", str(tmp_path / "t.png"))
     value, gradient, hessian = payload["coefficients"]
     assert value == pytest.approx(-1 / math.e) and gradient == pytest.approx([-1 / math.e, 0.0])
     assert np.allclose(hessian, 2 / math.e * np.eye(2))
     assert (tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG"
-    code, out, _ = run("taylor", "exp(x)", "--at", "x=0", "--order", "3")
+    code, out, _ = call(capsys, "taylor", "exp(x)", "--at", "x=0", "--order", "3")
     assert code == 0 and "T(x) = 1 + x + 0.5*x**2 + 0.166667*x**3" in out
 
 
-def test_plot_with_tangent_writes_png_and_svg(tmp_path):
+def test_plot_with_tangent_writes_png_and_svg(tmp_path, capsys):
     code, out, err = run("plot", "x**3 - 1/x", "--tangent", "1", "--xlim", "0.2,2.5", "--out", "f.png", cwd=tmp_path)
     assert code == 0, err
     assert "y = 4*x - 4" in out
     assert (tmp_path / "f.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    payload = run_json("plot", "sin(x)", "--out", str(tmp_path / "s.svg"))
+    payload = call_json(capsys, "plot", "sin(x)", "--out", str(tmp_path / "s.svg"))
     assert payload["picture"].endswith("s.svg")
     assert ElementTree.parse(tmp_path / "s.svg").getroot().tag.endswith("svg")
 
 
-def test_minimize_gradient_descent_and_newton(tmp_path):
+def test_minimize_gradient_descent_and_newton(tmp_path, capsys):
     payload = run_json("minimize", "(1 - x)**2 + 100*(y - x**2)**2", "--from", "x=-1.2,y=1", "--method", "newton")
     assert payload["converged"] and payload["iterations"] <= 30
     assert payload["x"]["x"] == pytest.approx(1.0) and payload["x"]["y"] == pytest.approx(1.0)
-    payload = run_json("minimize", "x**2 + 2*y**2", "--from", "x=-5,y=-2", "--lr", "0.1", "--steps", "20",
-                       "--out", str(tmp_path / "path.png"))
+    payload = call_json(capsys, "minimize", "x**2 + 2*y**2", "--from", "x=-5,y=-2", "--lr", "0.1", "--steps", "20",
+                        "--out", str(tmp_path / "path.png"))
     assert payload["iterations"] == 20 and len(payload["history"]["values"]) == 21
-    assert (tmp_path / "path.png").exists()
+    assert (tmp_path / "path.png").read_bytes()[:4] == b"\x89PNG"
+    code, out, _ = call(capsys, "minimize", "(x - 3)**2", "--from", "x=0", "--method", "adam", "--tol", "1e-6")
+    assert code == 0 and "minimum found at x = 3" in out
 
 
-def test_critical_points_with_a_negative_interval_end():
+def test_critical_points_with_a_negative_interval_end(tmp_path, capsys):
     code, out, err = run("critical", "3*x**4 - 4*x**3 - 12*x**2", "--on", "-2,3")
     assert code == 0, err
     assert "x = -1: f = -5, minimum" in out and "x = 2: f = -32, minimum" in out
     assert "global minimum on the interval: f(2) = -32" in out
-    payload = run_json("critical", "3*x**4 - 4*x**3 - 12*x**2", "--on", "-2,3")
+    payload = call_json(capsys, "critical", "3*x**4 - 4*x**3 - 12*x**2", "--on", "-2,3",
+                        "--out", str(tmp_path / "c.png"))
     assert [(p["x"], p["value"], p["kind"]) for p in payload["critical_points"]] == [
         (-1.0, -5.0, "minimum"), (0.0, 0.0, "maximum"), (2.0, -32.0, "minimum")]
     assert payload["global_minimum"]["x"] == 2.0
+    assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
 
 
-def test_expression_may_start_with_a_minus():
-    payload = run_json("diff", "-x**2", "--at", "x=-3")
+def test_expression_may_start_with_a_minus(capsys):
+    payload = call_json(capsys, "diff", "-x**2", "--at", "x=-3")
     assert payload["value"] == -9.0 and payload["derivatives"] == [6.0]
+    payload = call_json(capsys, "diff", "---x", "--at=x=2")
+    assert payload["derivatives"] == [-1.0]
 
 
 def test_explain_and_graph_use_graphview_when_it_is_there(tmp_path):
@@ -141,17 +160,21 @@ def test_tour_runs_and_writes_its_pictures(tmp_path):
         assert (tmp_path / "pictures" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_tour_json_summary(tmp_path):
-    payload = run_json("tour", "--no-pictures", cwd=tmp_path, timeout=120)
+def test_tour_json_summary(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    payload = call_json(capsys, "tour", "--no-pictures")
     sections = payload["sections"]
     assert sections["backprop"] == {"value": 1024.0, "gradient": [-4096.0] * 4}
     assert [p["x"] for p in sections["critical_points"]] == pytest.approx([-1, 0, 2])
-    assert payload["pictures"] == []
+    assert max(sections["matrix_calculus"].values()) < 1e-12
+    assert payload["pictures"] == [] and not any(tmp_path.iterdir())
 
 
-def test_help_exits_zero():
-    code, out, _ = run("--help")
+def test_help_exits_zero(capsys):
+    code, out, _ = call(capsys, "--help")
     assert code == 0 and "diff" in out and "minimize" in out
+    code, out, _ = call(capsys, "minimize", "--help")
+    assert code == 0 and "--method" in out
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -208,8 +231,7 @@ def test_hostile_expression_exits_2_with_a_caret(text, message, capsys):
 
 
 @pytest.mark.parametrize("text", ["__import__('os').system('echo pwned')", "().__class__", "x**10**10",
-                                  "'a'*10**7", "(" * 300 + "x" + ")" * 300, "open('/etc/passwd')",
-                                  "lambda: 0", "[i for i in range(10**9)]"])
+                                  "'a'*10**7", "(" * 300 + "x" + ")" * 300])
 def test_hostile_expression_as_a_subprocess(text):
     code, out, err = run("grad", text, "--at", "x=1", timeout=30)
     assert code == 2 and "pwned" not in out

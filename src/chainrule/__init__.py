@@ -20,3 +20,9 @@ __all__ = [
     "holomorphic_grad", "jacfwd", "jacobian", "jacrev", "make_hvp", "make_jvp", "make_vjp", "numpy",
     "jvp", "stop_gradient", "value_and_grad", "vjp",
 ]
+
+# the calculus toolkit: Taylor polynomials, optimisers and critical points, pictures
+from . import optim, plot  # noqa: E402,F401
+from .series import taylor  # noqa: E402
+
+__all__ += ["optim", "plot", "taylor"]
