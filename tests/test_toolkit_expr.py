@@ -228,3 +228,14 @@ def test_user_text_never_reaches_eval(monkeypatch):
     value = expression.function(np)(0.5, 0.0)
     monkeypatch.undo()
     assert calls and np.isclose(value, math.sin(0.5))
+
+
+def test_every_whitelisted_function_exists_in_chainrule_numpy():
+    import chainrule.numpy as cnp
+    from chainrule.expr import ALIASES, FUNCTIONS
+
+    for name, (least, _) in list(FUNCTIONS.items()) + [(alias, FUNCTIONS[target]) for alias, target in ALIASES.items()]:
+        arguments = ", ".join(["x"] * least) if name != "dot" else "[x, 1], [2, x]"
+        function = parse(f"{name}({arguments})").function(cnp)
+        with np.errstate(invalid="ignore"):
+            assert np.isfinite(function(0.5)) or np.isfinite(function(1.5)), name

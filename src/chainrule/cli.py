@@ -437,9 +437,14 @@ def _cmd_minimize(arguments: argparse.Namespace) -> int:
     method = "gradient_descent" if method == "gd" else method
     result = chainrule.optim.METHODS[method](target, start, **options)
     final = np.atleast_1d(np.asarray(result.x, dtype=float))
+    if not (np.isfinite(result.value) and np.all(np.isfinite(final))
+            and np.isfinite(result.history.gradient_norms[-1])):
+        raise UsageError(f"{method} diverged: {result.message}" + (" (lower --lr)" if method != "newton" else ""))
     lines = [_signature(expression), f"method: {method}, start: {_where(expression, values)}",
-             f"{'converged' if result.converged else 'stopped'} after {result.iterations} steps: {result.message}",
-             f"minimum found at {_where(expression, final)}", f"value = {_fmt(result.value)}",
+             f"{'converged' if result.converged else 'not converged'} after {result.iterations} steps: "
+             f"{result.message}",
+             f"{'minimum found' if result.converged else 'stopped'} at {_where(expression, final)}",
+             f"value = {_fmt(result.value)}",
              f"gradient norm = {float(result.history.gradient_norms[-1]):.3g}"]
     if arguments.out:
         if count > 2:
@@ -518,6 +523,9 @@ def _cmd_explain(arguments: argparse.Namespace) -> int:
 def _cmd_graph(arguments: argparse.Namespace) -> int:
     chainrule = _library()
 
+    out = arguments.out
+    if os.path.splitext(out)[1].lower() not in (".dot", ".svg", ".png", ".pdf"):
+        raise UsageError(f"--out {out!r}: the file name must end in .svg, .png, .pdf or .dot")
     trace = getattr(chainrule, "trace", None)
     if trace is None:
         raise UsageError("'graph' needs chainrule.trace, which this installation does not have yet")
@@ -527,15 +535,7 @@ def _cmd_graph(arguments: argparse.Namespace) -> int:
         graph = graph.backward_graph()
     if arguments.simplified:
         graph = graph.simplified()
-    out = arguments.out
-    suffix = os.path.splitext(out)[1].lower()
-    if suffix not in (".dot", ".gv", ".svg", ".png"):
-        raise UsageError(f"--out {out!r}: the file name must end in .dot, .svg or .png")
-    if suffix in (".dot", ".gv"):
-        with open(out, "w", encoding="utf-8") as handle:
-            handle.write(graph.to_dot())
-    else:
-        graph.save(out)
+    graph.save(out)
     payload = {"expression": expression.text.strip(), "at": dict(zip(expression.variables, values)),
                "picture": out, "backward": arguments.backward, "simplified": arguments.simplified}
     return _emit(arguments, payload, [f"wrote {out}"])
@@ -588,7 +588,7 @@ def _build_parser() -> _Parser:
 
     graph = command("graph", _cmd_graph, "draw the computation graph")
     graph.add_argument("--at", help="the point at which to trace, e.g. x=1")
-    graph.add_argument("--out", required=True, help="output file: .svg, .png or .dot")
+    graph.add_argument("--out", required=True, help="output file: .svg, .png, .pdf or .dot")
     graph.add_argument("--backward", action="store_true", help="draw the backward (gradient) graph")
     graph.add_argument("--simplified", action="store_true", help="draw the simplified graph")
 
