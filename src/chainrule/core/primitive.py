@@ -44,18 +44,20 @@ class Primitive:
     def __call__(self, *args, **kwargs):
         top = None
         boxes = 0
-        for arg in args:
+        argnum = 0
+        for i, arg in enumerate(args):
             if isinstance(arg, Box):
                 boxes += 1
                 if top is None or arg._trace.level > top._trace.level:
-                    top = arg
-        if top is None:
-            if kwargs:
-                _reject_boxed_kwargs(self, kwargs)
-            return self.fun(*args, **kwargs)
+                    top, argnum = arg, i
         if kwargs:
             _reject_boxed_kwargs(self, kwargs)
+        if top is None:
+            return self.fun(*args, **kwargs)
         trace = top._trace
+        if boxes == 1:  # the common case: one traced argument
+            raw_args = args[:argnum] + (top._value,) + args[argnum + 1:]
+            return trace.record(self, self.fun(*raw_args, **kwargs), args, raw_args, kwargs, (argnum,), top)
         raw_args = list(args)
         argnums = []
         for i, arg in enumerate(args):
