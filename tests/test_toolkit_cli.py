@@ -103,14 +103,16 @@ def test_plot_with_tangent_writes_png_and_svg(tmp_path, capsys):
 
 def test_minimize_gradient_descent_and_newton(tmp_path, capsys):
     payload = run_json("minimize", "(1 - x)**2 + 100*(y - x**2)**2", "--from", "x=-1.2,y=1", "--method", "newton")
-    assert payload["converged"] and payload["iterations"] <= 30
+    assert payload["converged"] and payload["iterations"] <= 30 and payload["kind"] == "minimum"
     assert payload["x"]["x"] == pytest.approx(1.0) and payload["x"]["y"] == pytest.approx(1.0)
     payload = call_json(capsys, "minimize", "x**2 + 2*y**2", "--from", "x=-5,y=-2", "--lr", "0.1", "--steps", "20",
                         "--out", str(tmp_path / "path.png"))
     assert payload["iterations"] == 20 and len(payload["history"]["values"]) == 21
     assert (tmp_path / "path.png").read_bytes()[:4] == b"\x89PNG"
     code, out, _ = call(capsys, "minimize", "(x - 3)**2", "--from", "x=0", "--method", "adam", "--tol", "1e-6")
-    assert code == 0 and "minimum found at x = 3" in out
+    assert code == 0 and "reached at x = 3.0000" in out and ": a minimum" in out
+    payload = call_json(capsys, "minimize", "x**3", "--from", "x=0", "--method", "newton")
+    assert payload["converged"] and payload["kind"] == "degenerate"  # a zero gradient, but no minimum
 
 
 def test_critical_points_with_a_negative_interval_end(tmp_path, capsys):

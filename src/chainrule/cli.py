@@ -188,6 +188,11 @@ def _fmt(value: Any) -> str:
     return "0" if text == "-0" else text
 
 
+def _line(slope: float, intercept: float, name: str) -> str:
+    """``2*x - 3``."""
+    return f"{_fmt(slope)}*{name} {'-' if intercept < 0 else '+'} {_fmt(abs(intercept))}"
+
+
 def _finite(what: str, value: Any, where: str) -> None:
     array = np.asarray(value, dtype=float)
     if not np.all(np.isfinite(array)):
@@ -293,7 +298,7 @@ def _cmd_diff(arguments: argparse.Namespace) -> int:
         label = f"f{mark}({_fmt(point)})" if len(variables) == 1 else (
             f"{d}{'' if order == 1 else order}f/{d}{name}{'' if order == 1 else order}")
         lines.append(f"{label} = {_fmt(derivative)}")
-    lines.append(f"tangent line: y = {_fmt(slope)}*{name} {'-' if intercept < 0 else '+'} {_fmt(abs(intercept))}")
+    lines.append(f"tangent line: y = {_line(slope, intercept, name)}")
     payload = {"expression": expression.text.strip(), "variables": list(variables),
                "at": dict(zip(variables, values)), "wrt": name, "value": value, "derivatives": derivatives,
                "tangent": {"slope": slope, "intercept": intercept}}
@@ -396,12 +401,10 @@ def _cmd_plot(arguments: argparse.Namespace) -> int:
     xs = np.linspace(*xlim, 400)
     name = expression.variables[0]
     if arguments.tangent is not None:
-        chainrule.plot.tangent(function, center, xs, label=expression.text.strip(), save=arguments.out)
-        slope = float(chainrule.grad(function)(center))
-        value = float(function(center))
+        value, slope = (float(item) for item in chainrule.value_and_grad(function)(center))
         _finite("the tangent", [value, slope], f"{name} = {_fmt(center)}")
-        line = f"tangent at {name} = {_fmt(center)}: y = {_fmt(slope)}*{name} {'-' if value - slope * center < 0 else '+'} " \
-               f"{_fmt(abs(value - slope * center))}"
+        chainrule.plot.tangent(function, center, xs, label=expression.text.strip(), save=arguments.out)
+        line = f"tangent at {name} = {_fmt(center)}: y = {_line(slope, value - slope * center, name)}"
     else:
         chainrule.plot.plot(function, xs, xlabel=name, legend=[expression.text.strip()], save=arguments.out)
         line = None
@@ -410,6 +413,10 @@ def _cmd_plot(arguments: argparse.Namespace) -> int:
     if line:
         payload["tangent"] = {"at": center, "slope": slope, "intercept": value - slope * center}
     return _emit(arguments, payload, lines)
+
+
+_KIND_TEXT = {"minimum": "a minimum", "maximum": "a maximum", "saddle": "a saddle point",
+              "degenerate": "a degenerate critical point (the Hessian is singular there)"}
 
 
 def _cmd_minimize(arguments: argparse.Namespace) -> int:
@@ -440,10 +447,13 @@ def _cmd_minimize(arguments: argparse.Namespace) -> int:
     if not (np.isfinite(result.value) and np.all(np.isfinite(final))
             and np.isfinite(result.history.gradient_norms[-1])):
         raise UsageError(f"{method} diverged: {result.message}" + (" (lower --lr)" if method != "newton" else ""))
+    # a zero gradient is not yet a minimum (x**3 from 0, a saddle): say what the point is
+    kind = chainrule.optim.classify(target, result.x).kind if result.converged else None
     lines = [_signature(expression), f"method: {method}, start: {_where(expression, values)}",
              f"{'converged' if result.converged else 'not converged'} after {result.iterations} steps: "
              f"{result.message}",
-             f"{'minimum found' if result.converged else 'stopped'} at {_where(expression, final)}",
+             f"{'reached' if result.converged else 'stopped'} at {_where(expression, final)}"
+             + (f": {_KIND_TEXT.get(kind, 'a ' + str(kind))}" if kind else ""),
              f"value = {_fmt(result.value)}",
              f"gradient norm = {float(result.history.gradient_norms[-1]):.3g}"]
     if arguments.out:
@@ -454,6 +464,7 @@ def _cmd_minimize(arguments: argparse.Namespace) -> int:
     payload = {"expression": expression.text.strip(), "variables": list(expression.variables), "method": method,
                "start": dict(zip(expression.variables, values)), "x": dict(zip(expression.variables, final.tolist())),
                "value": float(result.value), "iterations": result.iterations, "converged": bool(result.converged),
+               "kind": kind,
                "message": result.message,
                "history": {"values": np.asarray(result.history.values, dtype=float).tolist(),
                            "gradient_norms": np.asarray(result.history.gradient_norms, dtype=float).tolist()}}
