@@ -16,6 +16,10 @@ from __future__ import annotations
 
 from .trace import Box
 
+# Called as debug_hook(primitive, out, raw_args, kwargs, argnums) after each traced application
+# while chainrule.debug_nans() is on (chainrule/debug.py installs it); None otherwise.
+debug_hook = None
+
 
 class Primitive:
     """A differentiable function: `fun` on raw values plus VJP and JVP rules per argument.
@@ -57,18 +61,23 @@ class Primitive:
         trace = top._trace
         if boxes == 1:  # the common case: one traced argument
             raw_args = args[:argnum] + (top._value,) + args[argnum + 1:]
-            return trace.record(self, self.fun(*raw_args, **kwargs), args, raw_args, kwargs, (argnum,), top)
-        raw_args = list(args)
-        argnums = []
-        for i, arg in enumerate(args):
-            if isinstance(arg, Box) and arg._trace is trace:
-                raw_args[i] = arg._value
-                argnums.append(i)
-        if len(argnums) == boxes:
+            argnums = (argnum,)
             ans = self.fun(*raw_args, **kwargs)
-        else:  # lower-level boxes remain: they record on their own, lower trace
-            ans = self(*raw_args, **kwargs)
-        return trace.record(self, ans, args, raw_args, kwargs, argnums, top)
+        else:
+            raw_args = list(args)
+            argnums = []
+            for i, arg in enumerate(args):
+                if isinstance(arg, Box) and arg._trace is trace:
+                    raw_args[i] = arg._value
+                    argnums.append(i)
+            if len(argnums) == boxes:
+                ans = self.fun(*raw_args, **kwargs)
+            else:  # lower-level boxes remain: they record on their own, lower trace
+                ans = self(*raw_args, **kwargs)
+        out = trace.record(self, ans, args, raw_args, kwargs, argnums, top)
+        if debug_hook is not None:  # set by chainrule.debug_nans(); one global check when off
+            debug_hook(self, out, raw_args, kwargs, argnums)
+        return out
 
 
 def _reject_boxed_kwargs(primitive: Primitive, kwargs: dict) -> None:
