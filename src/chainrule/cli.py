@@ -71,6 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError as error:
         _error_line(f"{_one_line(error)} (an optional dependency is missing)")
         return EXIT_USAGE
+    except BrokenPipeError:  # `chainrule tour | head`: the reader left; say nothing more
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         _error_line("interrupted")
         return 130

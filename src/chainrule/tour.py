@@ -84,11 +84,15 @@ def run(out: str | os.PathLike = "chainrule-tour", *, quiet: bool = False, pictu
     say.section(1, "The derivative as a limit: f(x) = 3x^2 - 4x at x = 1")
     f = lambda x: 3 * x ** 2 - 4 * x  # noqa: E731
     rows = _difference_table(f, 1.0, 2.0)
-    say(f"{'h':>8}  {'(f(1+h) - f(1))/h':>20}")
+    say(f"{'h':>8}  {'(f(1+h) - f(1))/h':>20}  {'error':>8}")
     for h, quotient in rows:
-        say(f"{h:>8.0e}  {quotient:>20.10f}")
+        say(f"{h:>8.0e}  {quotient:>20.10f}  {abs(quotient - 2.0):>8.1e}")
     slope = float(chainrule.grad(f)(1.0))
     say(f"the quotients approach 2; chainrule.grad gives f'(1) = {slope:g} exactly")
+    numeric_estimate = _numeric_derivative(f, 1.0)
+    if numeric_estimate is not None:
+        say(f"chainrule.numeric.derivative (Ridders' extrapolation): {numeric_estimate[0]:.15g} "
+            f"with error estimate {numeric_estimate[1]:.1e}")
     say("tangent line at x = 1: y = 2x - 3")
     summary["limit"] = {"quotients": [quotient for _, quotient in rows], "derivative": slope}
     picture("tangent.png", lambda path: plotting.tangent(f, 1.0, np.arange(0, 3, 0.1), label="f(x) = 3x² − 4x",
@@ -241,6 +245,16 @@ def _difference_table(f: Callable[[float], float], x: float, exact: float) -> li
         table = difference_quotients(f, x, steps, exact=exact)
         return [(h, quotient) for h, quotient, _ in table.rows]
     return [(float(h), (f(x + h) - f(x)) / h) for h in steps]
+
+
+def _numeric_derivative(f: Callable[[float], float], x: float) -> tuple[float, float] | None:
+    """(value, error bar) from chainrule.numeric when it is installed."""
+    try:
+        from chainrule.numeric import derivative
+    except ImportError:
+        return None
+    estimate = derivative(f, x)
+    return float(estimate.value), float(estimate.error)
 
 
 def _matrix_identities(say: _Printer) -> dict[str, float]:
