@@ -181,7 +181,7 @@ class Expression:
                     stack.append(payload(*arguments))
             return stack[0]
 
-        expression.__name__ = expression.__qualname__ = "expression"
+        expression.__name__ = expression.__qualname__ = "f"  # explanations and graphs say f(x, y)
         expression.__doc__ = self.text
         expression.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
             [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for name in variables])
