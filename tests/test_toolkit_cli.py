@@ -9,7 +9,6 @@ import xml.etree.ElementTree as ElementTree
 import numpy as np
 import pytest
 
-import chainrule
 from chainrule.cli import main
 
 from test_toolkit_expr import HOSTILE
@@ -135,29 +134,40 @@ def test_expression_may_start_with_a_minus(capsys):
     assert payload["derivatives"] == [-1.0]
 
 
-def test_explain_and_graph_use_graphview_when_it_is_there(tmp_path):
+def test_explain_shows_the_backprop_example(capsys):
     backprop = "(((w+x+y+z)**2 + (w+x-y-z)**2)**2 + ((w+x+y+z)**2 - (w+x-y-z)**2)**2)**2"
     code, out, err = run("explain", backprop, "--at", "w=-1,x=0,y=-2,z=1")
-    graph = run("graph", "sin(a*x + b)", "--at", "a=2,x=0.5,b=1", "--out", str(tmp_path / "g.dot"))
-    if hasattr(chainrule, "explain"):
-        assert code == 0 and "1024" in out and "-4096" in out
-    else:
-        assert_bad_input(code, out, err, "needs chainrule.explain")
-    if hasattr(chainrule, "trace"):
-        assert graph[0] == 0 and "digraph" in (tmp_path / "g.dot").read_text()
-    else:
-        assert_bad_input(*graph, "needs chainrule.trace")
+    assert code == 0, err
+    assert "f(w, x, y, z)" in out and "= 1024" in out and "∂f/∂w = -4096" in out
+    payload = call_json(capsys, "explain", "x*y", "--at", "x=2,y=3")
+    assert "∂f/∂x = 3" in payload["text"]
+
+
+def test_graph_writes_dot_svg_and_png(tmp_path, capsys):
+    code, out, err = run("graph", "sin(a*x + b)", "--at", "a=2,x=0.5,b=1", "--out", str(tmp_path / "g.dot"))
+    assert code == 0, err
+    dot = (tmp_path / "g.dot").read_text()
+    assert "digraph" in dot and "sin" in dot
+    payload = call_json(capsys, "graph", "sin(a*x + b)", "--at", "a=2,x=0.5,b=1", "--backward",
+                        "--out", str(tmp_path / "back.svg"))
+    assert payload["backward"] and ElementTree.parse(tmp_path / "back.svg").getroot().tag.endswith("svg")
+    assert "cos" in (tmp_path / "back.svg").read_text()
+    code, _, err = call(capsys, "graph", "sin(a*x + b)", "--at", "a=2,x=0.5,b=1", "--simplified",
+                        "--out", str(tmp_path / "simple.png"))
+    assert code == 0, err
+    assert (tmp_path / "simple.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_tour_runs_and_writes_its_pictures(tmp_path):
     code, out, err = run("tour", "--out", "pictures", cwd=tmp_path, timeout=120)
     assert code == 0, err
-    for text in ["2.0000300000", "f = 1024", "-4096, -4096, -4096, -4096", "0.333333333333, 0.666666666667",
+    for text in ["2.0000300000", "f = 1024", "-4096, -4096, -4096, -4096", "∂f/∂a = ∂f/∂u·∂u/∂a + ∂f/∂v·∂v/∂a", "0.333333333333, 0.666666666667",
                  "(2/e) I", "x = 2: f = -32", "Newton on Rosenbrock"]:
         assert text in out, text
     pictures = sorted(path.name for path in (tmp_path / "pictures").iterdir())
     assert pictures == sorted(["tangent.png", "tangent_cubic.png", "taylor_2d.png", "taylor_1d.png",
-                               "critical_points.png", "descent.png", "contour.png", "newton_rosenbrock.png"])
+                               "critical_points.png", "descent.png", "contour.png", "newton_rosenbrock.png",
+                               "backprop_graph.png", "backprop_backward_graph.png"])
     for name in pictures:
         assert (tmp_path / "pictures" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -522,11 +522,8 @@ def _critical_picture(function: Callable[..., Any], interval: tuple[float, float
 def _cmd_explain(arguments: argparse.Namespace) -> int:
     chainrule = _library()
 
-    explain = getattr(chainrule, "explain", None)
-    if explain is None:
-        raise UsageError("'explain' needs chainrule.explain, which this installation does not have yet")
     expression, function, values = _load(arguments)
-    explanation = explain(function, *values)
+    explanation = chainrule.explain(function, *values)
     text = str(explanation)
     payload = {"expression": expression.text.strip(), "at": dict(zip(expression.variables, values)), "text": text}
     to_dict = getattr(explanation, "to_dict", None)
@@ -541,11 +538,8 @@ def _cmd_graph(arguments: argparse.Namespace) -> int:
     out = arguments.out
     if os.path.splitext(out)[1].lower() not in (".dot", ".svg", ".png", ".pdf"):
         raise UsageError(f"--out {out!r}: the file name must end in .svg, .png, .pdf or .dot")
-    trace = getattr(chainrule, "trace", None)
-    if trace is None:
-        raise UsageError("'graph' needs chainrule.trace, which this installation does not have yet")
     expression, function, values = _load(arguments)
-    graph = trace(function, *values)
+    graph = chainrule.trace(function, *values)
     if arguments.backward:
         graph = graph.backward_graph()
     if arguments.simplified:

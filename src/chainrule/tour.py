@@ -29,12 +29,6 @@ def _quartic(x: Any) -> Any:
     return 3 * x ** 4 - 4 * x ** 3 - 12 * x ** 2
 
 
-def _backprop(w: Any, x: Any, y: Any, z: Any) -> Any:
-    a, b = (w + x + y + z) ** 2, (w + x - y - z) ** 2
-    u, v = (a + b) ** 2, (a - b) ** 2
-    return (u + v) ** 2
-
-
 def _bump(v: Any) -> Any:
     return v[0] * cnp.exp(-v[0] ** 2 - v[1] ** 2)
 
@@ -82,20 +76,20 @@ def run(out: str | os.PathLike = "chainrule-tour", *, quiet: bool = False, pictu
 
     # 1. the limit definition
     say.section(1, "The derivative as a limit: f(x) = 3x^2 - 4x at x = 1")
-    f = lambda x: 3 * x ** 2 - 4 * x  # noqa: E731
-    rows = _difference_table(f, 1.0, 2.0)
+    parabola = lambda x: 3 * x ** 2 - 4 * x  # noqa: E731
+    rows = _difference_table(parabola, 1.0, 2.0)
     say(f"{'h':>8}  {'(f(1+h) - f(1))/h':>20}  {'error':>8}")
     for h, quotient in rows:
         say(f"{h:>8.0e}  {quotient:>20.10f}  {abs(quotient - 2.0):>8.1e}")
-    slope = float(chainrule.grad(f)(1.0))
+    slope = float(chainrule.grad(parabola)(1.0))
     say(f"the quotients approach 2; chainrule.grad gives f'(1) = {slope:g} exactly")
-    numeric_estimate = _numeric_derivative(f, 1.0)
+    numeric_estimate = _numeric_derivative(parabola, 1.0)
     if numeric_estimate is not None:
         say(f"chainrule.numeric.derivative (Ridders' extrapolation): {numeric_estimate[0]:.15g} "
             f"with error estimate {numeric_estimate[1]:.1e}")
     say("tangent line at x = 1: y = 2x - 3")
     summary["limit"] = {"quotients": [quotient for _, quotient in rows], "derivative": slope}
-    picture("tangent.png", lambda path: plotting.tangent(f, 1.0, np.arange(0, 3, 0.1), label="f(x) = 3x² − 4x",
+    picture("tangent.png", lambda path: plotting.tangent(parabola, 1.0, np.arange(0, 3, 0.1), label="f(x) = 3x² − 4x",
                                                          save=path))
     g = lambda x: x ** 3 - 1 / x  # noqa: E731
     say(f"exercise: f(x) = x^3 - 1/x has f'(1) = {float(chainrule.grad(g)(1.0)):g}, tangent y = 4x - 4")
@@ -136,16 +130,22 @@ def run(out: str | os.PathLike = "chainrule-tour", *, quiet: bool = False, pictu
 
     # 3. backpropagation by hand
     say.section(3, "Backpropagation: f(w, x, y, z) at (-1, 0, -2, 1)")
-    value, partials = chainrule.value_and_grad(_backprop, argnums=(0, 1, 2, 3))(-1.0, 0.0, -2.0, 1.0)
+
+    def f(w: Any, x: Any, y: Any, z: Any) -> Any:
+        a, b = (w + x + y + z) ** 2, (w + x - y - z) ** 2
+        u, v = (a + b) ** 2, (a - b) ** 2
+        return (u + v) ** 2
+
+    value, partials = chainrule.value_and_grad(f, argnums=(0, 1, 2, 3))(-1.0, 0.0, -2.0, 1.0)
     partials = [float(item) for item in partials]
     say("a = (w+x+y+z)^2, b = (w+x-y-z)^2, u = (a+b)^2, v = (a-b)^2, f = (u+v)^2")
     say(f"f = {float(value):g}; df/dw, df/dx, df/dy, df/dz = {', '.join(f'{item:g}' for item in partials)}")
     summary["backprop"] = {"value": float(value), "gradient": partials}
-    explain = getattr(chainrule, "explain", None)
-    if explain is not None:
-        say(str(explain(_backprop, -1.0, 0.0, -2.0, 1.0)))
-    else:
-        say("(chainrule.explain is not in this installation: the step-by-step chain rule is skipped)")
+    say()
+    say(str(chainrule.explain(f, -1.0, 0.0, -2.0, 1.0)))
+    picture("backprop_graph.png", lambda path: chainrule.trace(f, -1.0, 0.0, -2.0, 1.0).save(path))
+    picture("backprop_backward_graph.png",
+            lambda path: chainrule.trace(f, -1.0, 0.0, -2.0, 1.0).backward_graph().save(path))
 
     # 4. linear approximation
     say.section(4, "Linear approximation of f(x, y) = log(e^x + e^y) at (0, log 2)")
