@@ -60,7 +60,12 @@ class Primitive:
             return self.fun(*args, **kwargs)
         trace = top._trace
         if boxes == 1:  # the common case: one traced argument
-            raw_args = args[:argnum] + (top._value,) + args[argnum + 1:]
+            if len(args) == 1:
+                raw_args = (top._value,)
+            elif len(args) == 2:
+                raw_args = (top._value, args[1]) if argnum == 0 else (args[0], top._value)
+            else:
+                raw_args = args[:argnum] + (top._value,) + args[argnum + 1:]
             argnums = (argnum,)
             ans = self.fun(*raw_args, **kwargs)
         else:

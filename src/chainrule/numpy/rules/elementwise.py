@@ -35,7 +35,16 @@ def _partial_vjp_maker(partial, argnum: int):
     """The staged VJP `cotangent * partial`, fitted to the argument's shape (hot path: kept flat)."""
     if partial is ONE or partial is MINUS_ONE:
         vjp = _identity if partial is ONE else operator.neg
-        return lambda ans, *args: fit_to_argument(vjp, args[argnum], ans)
+
+        def constant_maker(ans, *args):
+            primal = args[argnum]
+            try:
+                if primal.shape == ans.shape and primal.dtype is ans.dtype:
+                    return vjp
+            except AttributeError:
+                pass
+            return fit_to_argument(vjp, primal, ans)
+        return constant_maker
 
     def maker(ans, *args):
         primal = args[argnum]
@@ -254,7 +263,8 @@ for _name in NONDIFF_UFUNCS:
     if hasattr(np, _name):
         registry.register(getattr(np, _name), nondifferentiable(getattr(np, _name)))
 
-for _name in ("add", "subtract", "multiply", "true_divide", "power", "negative", "absolute", "remainder",
-              "real", "imag", "conjugate"):
+for _name in ("add", "subtract", "multiply", "true_divide", "power", "negative", "absolute", "remainder"):
+    setattr(box, _name, globals()[_name])
+for _name in ("real", "imag", "conjugate"):
     setattr(box._ops, _name, globals()[_name])
 box._ops.clip = clip
