@@ -20,3 +20,10 @@ __all__ = [
     "holomorphic_grad", "jacfwd", "jacobian", "jacrev", "make_hvp", "make_jvp", "make_vjp", "numpy",
     "jvp", "stop_gradient", "value_and_grad", "vjp",
 ]
+from .transforms import hvp
+from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled, tensor
+
+__all__ += ["hvp", "Tensor", "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled", "tensor"]
+from .tape import GradientTape, Variable, constant
+
+__all__ += ["GradientTape", "Variable", "constant"]

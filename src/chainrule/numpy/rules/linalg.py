@@ -54,6 +54,8 @@ def _matmul_jvp_x(t, ans, x, y):
     x_ndim, y_ndim = np.ndim(x), np.ndim(y)
     if x_ndim == 1 and y_ndim == 1:
         return np.sum(t * y, axis=-1)
+    if x_ndim == 1 and y_ndim == 2:  # (batch..., n) @ (n, m): one matrix product for the whole batch
+        return np.matmul(t, y)
     if x_ndim == 1:
         return np.matmul(align_tangent(np.expand_dims(t, -2), 2, y_ndim), y)[..., 0, :]
     return np.matmul(align_tangent(t, x_ndim, max(x_ndim, y_ndim)), y)
@@ -63,6 +65,8 @@ def _matmul_jvp_y(t, ans, x, y):
     x_ndim, y_ndim = np.ndim(x), np.ndim(y)
     if x_ndim == 1 and y_ndim == 1:
         return np.sum(x * t, axis=-1)
+    if y_ndim == 1 and x_ndim == 2:  # x @ t_b for every direction b is t @ x^T: one matrix product
+        return np.matmul(t, np.swapaxes(x, -1, -2))
     if y_ndim == 1:
         return np.matmul(x, align_tangent(np.expand_dims(t, -1), 2, x_ndim))[..., 0]
     return np.matmul(x, align_tangent(t, y_ndim, max(x_ndim, y_ndim)))
