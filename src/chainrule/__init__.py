@@ -27,3 +27,9 @@ __all__ += ["hvp", "Tensor", "enable_grad", "is_grad_enabled", "no_grad", "set_g
 from .tape import GradientTape, Variable, constant
 
 __all__ += ["GradientTape", "Variable", "constant"]
+from .linearize import linearize
+
+__all__ += ["linearize"]
+from .custom import custom_jvp, custom_vjp
+
+__all__ += ["custom_jvp", "custom_vjp"]
