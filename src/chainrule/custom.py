@@ -300,13 +300,13 @@ class custom_jvp(_CustomFunction):
 
     >>> import chainrule as cr
     >>> @custom_jvp
-    ... def log1pexp(x):
-    ...     return np.log1p(np.exp(x))
-    >>> @log1pexp.defjvp
-    ... def log1pexp_jvp(primals, tangents):
+    ... def softplus(x):
+    ...     return np.logaddexp(0.0, x)
+    >>> @softplus.defjvp
+    ... def softplus_jvp(primals, tangents):
     ...     (x,), (x_dot,) = primals, tangents
-    ...     return log1pexp(x), x_dot * (1.0 - 1.0 / (1.0 + np.exp(x)))
-    >>> cr.grad(log1pexp)(1000.0)
+    ...     return softplus(x), x_dot * 0.5 * (1.0 + np.tanh(x / 2.0))
+    >>> cr.grad(softplus)(1000.0)
     np.float64(1.0)
     """
 

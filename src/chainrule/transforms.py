@@ -630,8 +630,8 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
     out_leaves, out_spec = tree_flatten(out)
 
     def vjp_fun(cotangent):
-        cotangents = tree_flatten(cotangent)[0] if out_spec is not None else [cotangent]
-        if len(cotangents) != len(out_leaves):
+        cotangents, spec = tree_flatten(cotangent)
+        if spec != out_spec or len(cotangents) != len(out_leaves):
             raise ValueError(f"chainrule.vjp: the cotangent has {len(cotangents)} leaves but the output has "
                              f"{len(out_leaves)}; pass a cotangent with the output's structure.")
         return _pull_back_many(run, out_leaves, cotangents)
