@@ -473,7 +473,11 @@ class Tensor(ArrayBox):
             if not (isinstance(cotangent, Tensor) and cotangent._trace is self._trace):
                 cotangent = Tensor(np.array(_strip_tensors(cotangent), dtype=dtype), self._trace, None)
         else:
-            cotangent = _strip_tensors(cotangent)
+            # tensor layers go, and so do boxes of transforms running above this tensor's level:
+            # they end before this tensor does, so .grad keeps only the value they trace
+            level = self._trace.level
+            while isinstance(cotangent, Box) and (isinstance(cotangent, Tensor) or cotangent._trace.level > level):
+                cotangent = cotangent._value
             if not isinstance(cotangent, Box):
                 if dtype.kind == "f" and np.iscomplexobj(cotangent):
                     cotangent = np.real(cotangent)
