@@ -425,12 +425,15 @@ def _jacfwd(fun: Callable, chosen, has_aux: bool, kind: str) -> Callable:
         in_shapes = [np.shape(unbox(leaf)) for leaf in leaves]
         sizes = [int(np.prod(shape, dtype=np.int64)) for shape in in_shapes]
         total = sum(sizes)
-        identity = np.eye(total)
-        tangents, start = [], 0
-        for leaf, shape, size in zip(leaves, in_shapes, sizes):
-            block = identity[:, start:start + size].astype(np.result_type(unbox(leaf)), copy=False)
-            tangents.append(block.reshape((total,) + shape))
-            start += size
+        if len(leaves) == 1:  # the identity itself, in the leaf's dtype
+            tangents = [np.eye(total, dtype=np.result_type(unbox(leaves[0]))).reshape((total,) + in_shapes[0])]
+        else:
+            identity = np.eye(total)
+            tangents, start = [], 0
+            for leaf, shape, size in zip(leaves, in_shapes, sizes):
+                block = identity[:, start:start + size].astype(np.result_type(unbox(leaf)), copy=False)
+                tangents.append(block.reshape((total,) + shape))
+                start += size
         args = list(args)
         for position, value in zip(positions, tree_unflatten(spec, leaves)):
             args[position] = value

@@ -30,6 +30,9 @@ def _matmul_vjp_x(ans, x, y):
     x_shape, y_ndim, ans_ndim = np.shape(x), np.ndim(y), np.ndim(ans)
     if len(x_shape) == 1 and y_ndim == 1:
         return lambda g: np.expand_dims(g, -1) * y
+    if len(x_shape) == 1 and y_ndim == 2:  # g (batch..., n) @ y^T: one product for the whole batch
+        y_transposed = np.swapaxes(y, -1, -2)
+        return lambda g: np.matmul(g, y_transposed)
     if len(x_shape) == 1:
         return lambda g: unbroadcast(np.matmul(np.expand_dims(g, -2), np.swapaxes(y, -1, -2))[..., 0, :],
                                      x_shape, ans_ndim)
@@ -42,6 +45,8 @@ def _matmul_vjp_y(ans, x, y):
     y_shape, x_ndim, ans_ndim = np.shape(y), np.ndim(x), np.ndim(ans)
     if x_ndim == 1 and len(y_shape) == 1:
         return lambda g: np.expand_dims(g, -1) * x
+    if len(y_shape) == 1 and x_ndim == 2:  # x^T g_b for every direction b is g @ x
+        return lambda g: np.matmul(g, x)
     if len(y_shape) == 1:
         return lambda g: unbroadcast(np.matmul(np.swapaxes(x, -1, -2), np.expand_dims(g, -1))[..., 0],
                                      y_shape, ans_ndim)
