@@ -20,16 +20,21 @@ __all__ = [
     "holomorphic_grad", "jacfwd", "jacobian", "jacrev", "make_hvp", "make_jvp", "make_vjp", "numpy",
     "jvp", "stop_gradient", "value_and_grad", "vjp",
 ]
-from .transforms import hvp
-from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled, tensor
+from . import numeric  # noqa: E402,F401
+from .debug import NaNError, debug_nans  # noqa: E402
+from .diagnose import check_rule  # noqa: E402
 
-__all__ += ["hvp", "Tensor", "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled", "tensor"]
-from .tape import GradientTape, Variable, constant
+__all__ += ["NaNError", "check_rule", "debug_nans", "numeric"]
 
-__all__ += ["GradientTape", "Variable", "constant"]
-from .linearize import linearize
+# Seeing the chain rule (graphview): graphs, pictures, explanations, formulas.
+from .graphview import Graph, compare, explain, symbolic_grad, to_sympy, trace  # noqa: E402
+__all__ += ["Graph", "compare", "explain", "symbolic_grad", "to_sympy", "trace"]
 
-__all__ += ["linearize"]
-from .custom import custom_jvp, custom_vjp
-
-__all__ += ["custom_jvp", "custom_vjp"]
+# Front doors (PyTorch-style tensors, TensorFlow-style tape) and JAX's transforms.
+from .transforms import hvp  # noqa: E402
+from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled, tensor  # noqa: E402
+from .tape import GradientTape, Variable, constant  # noqa: E402
+from .linearize import linearize  # noqa: E402
+from .custom import custom_jvp, custom_vjp  # noqa: E402
+__all__ += ["GradientTape", "Tensor", "Variable", "constant", "custom_jvp", "custom_vjp", "enable_grad", "hvp",
+            "is_grad_enabled", "linearize", "no_grad", "set_grad_enabled", "tensor"]

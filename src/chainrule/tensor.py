@@ -148,12 +148,12 @@ class TensorNode(Node):
 
     __slots__ = ("_parents", "saved", "checks", "freed")
 
-    def __init__(self, primitive, parents: tuple, vjps: tuple, argnums: tuple = ()) -> None:
+    def __init__(self, primitive, parents: tuple, vjps: tuple) -> None:
         self._parents = ()
         self.saved = None
         self.checks = ()
         self.freed = False
-        super().__init__(primitive, parents, vjps, argnums)
+        super().__init__(primitive, parents, vjps)
 
     @property
     def parents(self) -> tuple:

@@ -98,13 +98,41 @@ def backward_many(pairs, start_nodes, *, free: bool) -> list:
 
     One pair runs the core's reverse pass directly; several are joined by a dummy node whose
     VJP hands each end node its own cotangent, so shared parts of the graph are walked once.
+    Start nodes may be inner nodes (a tensor's `retain_grad`, a tape's recorded value): the
+    core reports roots only, so an inner node's first VJP is tapped to see its cotangent.
     """
     if not pairs:
         return [None] * len(start_nodes)
-    if len(pairs) == 1:
-        return backward_pass(pairs[0][0], pairs[0][1], start_nodes, free=free)
-    join = Node(_JOIN, tuple(node for node, _ in pairs), tuple(_Select(i) for i in range(len(pairs))))
-    return backward_pass(join, tuple(cotangent for _, cotangent in pairs), start_nodes, free=free)
+    taps = {}
+    for node in start_nodes:
+        if node.parents and id(node) not in taps:
+            taps[id(node)] = (node, node.vjps, _Tap(node.vjps[0]))
+            node.vjps = (taps[id(node)][2],) + node.vjps[1:]
+    try:
+        if len(pairs) == 1:
+            found = backward_pass(pairs[0][0], pairs[0][1], start_nodes, free=free)
+        else:
+            join = Node(_JOIN, tuple(node for node, _ in pairs), tuple(_Select(i) for i in range(len(pairs))))
+            found = backward_pass(join, tuple(cotangent for _, cotangent in pairs), start_nodes, free=free)
+    finally:
+        for node, vjps, _ in taps.values():
+            if node.vjps:  # not freed by the pass
+                node.vjps = vjps
+    return [taps[id(node)][2].cotangent if id(node) in taps else cotangent
+            for node, cotangent in zip(start_nodes, found)]
+
+
+class _Tap:
+    """Wraps an inner node's first VJP to keep the cotangent the node received."""
+
+    __slots__ = ("vjp", "cotangent")
+
+    def __init__(self, vjp) -> None:
+        self.vjp, self.cotangent = vjp, None
+
+    def __call__(self, cotangent):
+        self.cotangent = cotangent
+        return self.vjp(cotangent)
 
 
 def _finish(cotangent, leaf, batch_shape=()):
