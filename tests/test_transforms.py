@@ -55,14 +55,8 @@ def test_jacfwd_equals_jacrev_and_linearize_equals_jvp(name, fun, args, argnums)
     assert_tree_close(f_jvp(*tangents), expected_tangent)
 
 
-# Reverse-over-reverse through a Python complex scalar loses the real cast (reported to the core;
-# the strict xfail below turns into a failure once it is fixed, so this exclusion gets removed).
-CORE_COMPLEX_SCALAR_BUG = {"imag_zero_plus_x-scalar"}
-
-
-@pytest.mark.xfail(strict=True, reason="core: x * (-1j) on a np.float64 gives a Python complex without dtype, "
-                                       "so unbroadcasting() does not cast the cotangent back to real")
 def test_reverse_over_reverse_through_a_python_complex_scalar():
+    # x * (-1j) on a NumPy float is a Python complex without a dtype: its cotangent must still be cast to real
     assert cr.grad(cr.grad(lambda x: (x + np.imag(x)) ** 2))(0.3) == 2.0
 
 
@@ -78,9 +72,7 @@ def test_hessian_agrees_with_every_composition_and_hvp_with_hessian(name, fun, a
     hessian = cr.hessian(scalar, everything)(*primals)
     assert_tree_close(hessian, cr.jacfwd(cr.jacrev(scalar, everything), everything)(*primals))
     assert_tree_close(hessian, cr.jacrev(cr.jacfwd(scalar, everything), everything)(*primals))
-    if name not in CORE_COMPLEX_SCALAR_BUG:
-        assert_tree_close(hessian, cr.jacrev(cr.jacrev(scalar, everything), everything)(*primals),
-                          rtol=1e-8, atol=1e-10)
+    assert_tree_close(hessian, cr.jacrev(cr.jacrev(scalar, everything), everything)(*primals), rtol=1e-8, atol=1e-10)
     tangents = tuple(_like(p) for p in primals)
     product = cr.hvp(scalar, primals, tangents)
     product = product if len(primals) > 1 else (product,)

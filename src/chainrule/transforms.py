@@ -105,7 +105,7 @@ def backward_many(pairs, start_nodes, *, free: bool) -> list:
         return [None] * len(start_nodes)
     taps = {}
     for node in start_nodes:
-        if node.parents and id(node) not in taps:
+        if node.primitive is not None and node.vjps and id(node) not in taps:
             taps[id(node)] = (node, node.vjps, _Tap(node.vjps[0]))
             node.vjps = (taps[id(node)][2],) + node.vjps[1:]
     try:
