@@ -32,7 +32,7 @@ import threading
 
 import numpy as np
 
-from .core import Node, ReverseTrace, backward_pass, tree_flatten, tree_unflatten
+from .core import Node, ReverseTrace, tree_flatten, tree_unflatten
 from .core.trace import Box, Trace
 from .numpy.box import ArrayBox, TracedValueError
 from .transforms import backward_many
