@@ -249,6 +249,20 @@ def test_numpy_functions_and_chainrule_numpy_on_tensors():
         np.unique(x)
 
 
+def test_copy_pickle_and_numpy_functions_without_rules_on_constants():
+    import copy
+    import pickle
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+    for clone in (copy.deepcopy(w), pickle.loads(pickle.dumps(w))):
+        assert clone is not w and clone.requires_grad and clone.is_leaf and clone.tolist() == [1.0, 2.0]
+    with pytest.raises(RuntimeError, match="leaves"):
+        copy.deepcopy(w * 2)
+    assert np.ldexp(cr.tensor([1.0, 2.0]), 2).tolist() == [4.0, 8.0]  # no rule needed: nothing requires grad
+    assert np.add.reduce(cr.tensor([1.0, 2.0])).item() == 3.0
+    with pytest.raises(TypeError, match="no derivative rule"):
+        np.add.reduce(w)
+
+
 def test_float32_tensors_get_float32_gradients():
     x = cr.tensor(np.ones(3, dtype=np.float32), requires_grad=True)
     (x * 2.0).sum().backward()

@@ -292,7 +292,24 @@ class Tensor(ArrayBox):
 
     # --- NumPy dispatch: results that are plain arrays (comparisons, argmax) come back as tensors ---
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if (method != "__call__" or ufunc not in _registry.UFUNCS) and not _needs_grad((inputs, kwargs)):
+            if "out" in kwargs:
+                raise TypeError(f"chainrule: numpy.{ufunc.__name__}(..., out=...) into a tensor: drop out=.")
+            return self._as_tensor(getattr(ufunc, method)(*_unwrap_constants(inputs), **_unwrap_constants(kwargs)))
         return self._as_tensor(super().__array_ufunc__(ufunc, method, *inputs, **kwargs))
+
+    def __deepcopy__(self, memo):
+        if not self.is_leaf:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                               "protocol at the moment; use t.detach().clone() or chainrule.tensor(t).")
+        copied = tensor(self._value, requires_grad=self.requires_grad)
+        memo[id(self)] = copied
+        return copied
+
+    def __reduce__(self):
+        if not self.is_leaf or isinstance(self._value, Box):
+            raise RuntimeError("only leaf tensors with plain values can be pickled; detach() first.")
+        return (tensor, (np.asarray(self._value), self.requires_grad))
 
     def __array_function__(self, func, types, args, kwargs):
         if func not in _registry.FUNCTIONS and not _needs_grad((args, kwargs)):
