@@ -30,6 +30,12 @@ __all__ += ["NaNError", "check_rule", "debug_nans", "numeric"]
 from .graphview import Graph, compare, explain, symbolic_grad, to_sympy, trace  # noqa: E402
 __all__ += ["Graph", "compare", "explain", "symbolic_grad", "to_sympy", "trace"]
 
+# the calculus toolkit: Taylor polynomials, optimisers and critical points, pictures
+from . import optim, plot  # noqa: E402,F401
+from .series import taylor  # noqa: E402
+
+__all__ += ["optim", "plot", "taylor"]
+
 # Front doors (PyTorch-style tensors, TensorFlow-style tape) and JAX's transforms.
 from .transforms import hvp  # noqa: E402
 from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled, tensor  # noqa: E402
