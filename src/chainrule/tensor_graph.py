@@ -177,7 +177,6 @@ def _value_free_primitives() -> set:
 
 
 _VALUE_FREE = _value_free_primitives()
-_USES: dict = {}
 
 
 def _loaded_names(function) -> set | None:
@@ -198,8 +197,8 @@ def _saved_values(primitive, used: tuple) -> tuple:
 
     Exact for elementwise primitives (their partials are inspected once), conservative otherwise.
     """
-    key = (primitive, used)
-    found = _USES.get(key)
+    cache = primitive.__dict__.setdefault("_tensor_saved_values", {})  # on the primitive: dies with it
+    found = cache.get(used)
     if found is not None:
         return found
     found = (True, None)
@@ -220,7 +219,7 @@ def _saved_values(primitive, used: tuple) -> tuple:
             output = output or (bool(names) and names[0] in loaded)
             positions.update(i for i, name in enumerate(names[1:]) if name in loaded)
         found = (output, None if positions is None else tuple(sorted(positions)))
-    _USES[key] = found
+    cache[used] = found
     return found
 
 
@@ -239,7 +238,7 @@ class TensorTrace(ReverseTrace):
         self.leaves = weakref.WeakValueDictionary()  # id(tensor) -> tensor
 
     def record(self, primitive, ans, args, raw_args, kwargs, argnums, top):
-        if not is_grad_enabled():
+        if not getattr(_state, "enabled", True):  # grad mode off (is_grad_enabled, inlined: hot path)
             return self.box_type(ans, self, None)
         makers = primitive.vjp_makers
         parents, vjps, used = [], [], []
@@ -267,7 +266,10 @@ class TensorTrace(ReverseTrace):
         output, positions = _saved_values(primitive, used)
         if output or positions != ():
             checked = argnums if positions is None else [i for i in argnums if i in positions]
-            checks = [(args[i]._version_counter(), args[i]._version_counter().count, i) for i in checked]
+            checks = []
+            for i in checked:
+                counter = args[i]._version_counter()
+                checks.append((counter, counter.count, i))
             if output:
                 checks.append((out._version_counter(), 0, -1))
             node.checks = tuple(checks)
