@@ -35,3 +35,12 @@ from . import optim, plot  # noqa: E402,F401
 from .series import taylor  # noqa: E402
 
 __all__ += ["optim", "plot", "taylor"]
+
+# Front doors (PyTorch-style tensors, TensorFlow-style tape) and JAX's transforms.
+from .transforms import hvp  # noqa: E402
+from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled, tensor  # noqa: E402
+from .tape import GradientTape, Variable, constant  # noqa: E402
+from .linearize import linearize  # noqa: E402
+from .custom import custom_jvp, custom_vjp  # noqa: E402
+__all__ += ["GradientTape", "Tensor", "Variable", "constant", "custom_jvp", "custom_vjp", "enable_grad", "hvp",
+            "is_grad_enabled", "linearize", "no_grad", "set_grad_enabled", "tensor"]
