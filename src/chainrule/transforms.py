@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from .core import ForwardTrace, Node, Primitive, ReverseTrace, backward_pass, tree_flatten, tree_unflatten
+from .core import ForwardTrace, Node, Primitive, ReverseTrace, backward_from, backward_pass, tree_flatten, tree_unflatten
 from .core.trace import Box, unbox
 from .numpy.box import ArrayBox
 
@@ -94,45 +94,8 @@ def lower(value, trace):
 
 
 def backward_many(pairs, start_nodes, *, free: bool) -> list:
-    """Cotangents of `start_nodes` (None = zero) from several `(end_node, cotangent)` pairs at once.
-
-    One pair runs the core's reverse pass directly; several are joined by a dummy node whose
-    VJP hands each end node its own cotangent, so shared parts of the graph are walked once.
-    Start nodes may be inner nodes (a tensor's `retain_grad`, a tape's recorded value): the
-    core reports roots only, so an inner node's first VJP is tapped to see its cotangent.
-    """
-    if not pairs:
-        return [None] * len(start_nodes)
-    taps = {}
-    for node in start_nodes:
-        if node.primitive is not None and node.vjps and id(node) not in taps:
-            taps[id(node)] = (node, node.vjps, _Tap(node.vjps[0]))
-            node.vjps = (taps[id(node)][2],) + node.vjps[1:]
-    try:
-        if len(pairs) == 1:
-            found = backward_pass(pairs[0][0], pairs[0][1], start_nodes, free=free)
-        else:
-            join = Node(_JOIN, tuple(node for node, _ in pairs), tuple(_Select(i) for i in range(len(pairs))))
-            found = backward_pass(join, tuple(cotangent for _, cotangent in pairs), start_nodes, free=free)
-    finally:
-        for node, vjps, _ in taps.values():
-            if node.vjps:  # not freed by the pass
-                node.vjps = vjps
-    return [taps[id(node)][2].cotangent if id(node) in taps else cotangent
-            for node, cotangent in zip(start_nodes, found)]
-
-
-class _Tap:
-    """Wraps an inner node's first VJP to keep the cotangent the node received."""
-
-    __slots__ = ("vjp", "cotangent")
-
-    def __init__(self, vjp) -> None:
-        self.vjp, self.cotangent = vjp, None
-
-    def __call__(self, cotangent):
-        self.cotangent = cotangent
-        return self.vjp(cotangent)
+    """Cotangents of `start_nodes` (None = zero) from several `(end_node, cotangent)` pairs at once."""
+    return backward_from(pairs, start_nodes, free=free) if pairs else [None] * len(start_nodes)
 
 
 def _finish(cotangent, leaf, batch_shape=()):
@@ -303,21 +266,6 @@ def _pull_back_many(run: _Traced, out_leaves, cotangents, batch_shape=(), *, fre
     pairs = [(run.node(leaf), c) for leaf, c in zip(out_leaves, cotangents) if run.node(leaf) is not None]
     found = backward_many(pairs, run.roots, free=free)
     return tree_unflatten(run.spec, [_finish(c, leaf, batch_shape) for c, leaf in zip(found, run.leaves)])
-
-
-class _Select:
-    """VJP of the joining node: hand output i its own cotangent."""
-
-    __slots__ = ("index",)
-
-    def __init__(self, index: int) -> None:
-        self.index = index
-
-    def __call__(self, cotangents):
-        return cotangents[self.index]
-
-
-_JOIN = Primitive(lambda *xs: xs, "outputs")
 
 
 def _split_aux(out, has_aux: bool, kind: str):

@@ -50,20 +50,30 @@ def missing_rule(primitive, argnum: int, kind: str) -> MissingRule:
 
 
 def backward_pass(end_node: Node, cotangent, start_nodes, *, free: bool = True) -> list:
-    """Push `cotangent` from `end_node` back to the root nodes `start_nodes`; return their cotangents (None = zero).
+    """Push `cotangent` from `end_node` back to `start_nodes`; return their cotangents (None = zero)."""
+    return backward_from([(end_node, cotangent)], start_nodes, free=free)
+
+
+def backward_from(seeds, start_nodes, *, free: bool = True) -> list:
+    """Push each `(node, cotangent)` seed back at once; return the cotangents of `start_nodes`.
 
     Nodes are processed by decreasing creation order, which is a reverse topological
-    order, so the loop is flat however deep the graph. With `free=True` each processed
-    node drops its parents and VJPs, so the graph is released as the pass goes.
+    order, so the loop is flat however deep the graph, and shared parts of the graph are
+    walked once for all seeds. A start node may be an input or any inner node. With
+    `free=True` each processed node drops its parents and VJPs: the graph is released as
+    the pass goes.
     """
+    pending: dict = {}
+    for node, cotangent in seeds:
+        pending[node] = pending[node] + cotangent if node in pending else cotangent
+    heap = [(-node.order, node) for node in pending]
+    heapq.heapify(heap)
     wanted = {id(node): None for node in start_nodes}
-    pending = {end_node: cotangent}
-    heap = [(-end_node.order, end_node)]
     pop, push = heapq.heappop, heapq.heappush
     while heap:
         node = pop(heap)[1]
         cotangent = pending.pop(node)
-        if not node.parents and id(node) in wanted:
+        if id(node) in wanted:
             wanted[id(node)] = cotangent
         for parent, vjp in zip(node.parents, node.vjps):
             parent_cotangent = vjp(cotangent)
