@@ -253,9 +253,8 @@ def _fill_expressions(nodes: list[Node]) -> None:
 def _fill_gradients(recorder: Recorder, output_ids: list[int]) -> None:
     """Every node's adjoint ∂output/∂node, when there is one real scalar output.
 
-    Intermediate adjoints come from a flat reverse walk over the recorded VJPs (the same
-    staged VJPs `grad` uses); the inputs' gradients come from the core's `backward_pass`
-    itself, so an explanation can check its hand computation against the engine.
+    The adjoints come from the core's own reverse pass (the staged VJPs `grad` uses), so an
+    explanation can check its hand computation against the engine.
     """
     if len(output_ids) != 1:
         return
@@ -264,23 +263,10 @@ def _fill_gradients(recorder: Recorder, output_ids: list[int]) -> None:
     if np.shape(value) != () or np.iscomplexobj(value) or output.op == "constant":
         return
     seed = np.ones_like(value) if isinstance(value, np.generic) else 1.0
-    adjoints = {output.id: seed}
-    for node in reversed(recorder.nodes):
-        adjoint = adjoints.get(node.id)
-        if adjoint is None or node.is_input:
-            continue
-        for position, vjp in recorder.vjps.get(node.id, {}).items():
-            if vjp is None:
-                continue
-            pushed = vjp(adjoint)
-            if pushed is None:
-                continue
-            parent = node.args[position]
-            adjoints[parent] = adjoints[parent] + pushed if parent in adjoints else pushed
-    inputs = [node for node in recorder.nodes if node.is_input]
+    traced = [node for node in recorder.nodes if node.id in recorder.core_nodes]
     cotangents = backward_pass(recorder.core_nodes[output.id], seed,
-                               [recorder.core_nodes[node.id] for node in inputs], free=False)
-    adjoints.update({node.id: cotangent for node, cotangent in zip(inputs, cotangents)})
+                               [recorder.core_nodes[node.id] for node in traced], free=False)
+    adjoints = {node.id: cotangent for node, cotangent in zip(traced, cotangents)}
     for node in recorder.nodes:
         adjoint = adjoints.get(node.id)
         node.grad = unbox(adjoint) if adjoint is not None else np.zeros_like(node.value)
