@@ -57,7 +57,7 @@ class _Application:
 _applications: "weakref.WeakKeyDictionary[Node, _Application]" = weakref.WeakKeyDictionary()
 
 
-def _user_frame() -> tuple[str, str]:
+def user_frame() -> tuple[str, str]:
     """(file:line in function, source line) of the innermost frame outside chainrule and numpy."""
     frame = sys._getframe(2)
     while frame is not None:
@@ -144,7 +144,7 @@ _MASK_FIX = (
 def _check_forward(primitive: Any, out: Any, raw_args: tuple) -> None:
     if not _any_bad(out) or any(_any_bad(arg) for arg in raw_args):
         return
-    site, source = _user_frame()
+    site, source = user_frame()
     record = _Application(primitive.name, site, source, [summarize(a) for a in raw_args])
     lines = [f"debug_nans: {primitive.name} returned nan/inf from finite inputs (forward value: "
              f"{summarize(out)})", *_describe(record)]
@@ -185,7 +185,7 @@ def _hook(primitive: Any, out: Any, raw_args: list, kwargs: dict, argnums: list)
         return
     node = out._node
     if isinstance(node, Node):
-        site, source = _user_frame()
+        site, source = user_frame()
         _applications[node] = _Application(primitive.name, site, source, [summarize(a) for a in raw_args])
         for parent in node.parents:
             parent_record = _applications.get(parent)
@@ -195,7 +195,7 @@ def _hook(primitive: Any, out: Any, raw_args: list, kwargs: dict, argnums: list)
         positions = [a for a in argnums if makers.get(a) is not None or a not in makers]
         node.vjps = tuple(_checked_vjp(vjp, node, position) for vjp, position in zip(node.vjps, positions))
     elif _any_bad(node) and not any(_any_bad(arg) for arg in raw_args):
-        site, source = _user_frame()
+        site, source = user_frame()
         record = _Application(primitive.name, site, source, [summarize(a) for a in raw_args])
         lines = [f"debug_nans: the forward-mode rule (JVP) of {primitive.name} made a nan/inf tangent "
                  f"({summarize(node)})", *_describe(record)]

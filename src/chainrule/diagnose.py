@@ -14,8 +14,6 @@ VJP rules of one primitive (or any function) at given arguments.
 
 from __future__ import annotations
 
-import os
-import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -24,6 +22,7 @@ import numpy as np
 from . import numeric
 from .core import Node, ReverseTrace, tree_flatten, tree_unflatten
 from .core.reverse import MissingRule
+from .debug import user_frame
 from .numpy.box import ArrayBox
 from .transforms import as_differentiable, make_jvp, make_vjp
 
@@ -31,8 +30,6 @@ __all__ = ["check_rule", "RuleCheck", "explain_failure"]
 
 RULE_RTOL, RULE_ATOL, ERROR_BARS = 1e-6, 1e-9, 4.0
 MAX_APPLICATIONS = 500  # the walk checks at most this many primitive applications
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
-_NUMPY_DIR = os.path.dirname(os.path.abspath(np.__file__))
 
 
 # ----------------------------------------------------------------------------- pytrees as vectors
@@ -258,22 +255,9 @@ class _Recorder(ReverseTrace):
         self.applications: list[_Applied] = []
 
     def record(self, primitive, ans, args, raw_args, kwargs, argnums, top):
-        site, source = _user_site()
+        site, source = user_frame()
         self.applications.append(_Applied(primitive, list(raw_args), dict(kwargs), tuple(argnums), site, source))
         return super().record(primitive, ans, args, raw_args, kwargs, argnums, top)
-
-
-def _user_site() -> tuple[str, str]:
-    import linecache
-
-    frame = sys._getframe(2)
-    while frame is not None:
-        filename = os.path.abspath(frame.f_code.co_filename)
-        if not (filename.startswith(_PACKAGE_DIR) or filename.startswith(_NUMPY_DIR)):
-            line = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
-            return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}", line
-        frame = frame.f_back
-    return "<unknown>", ""
 
 
 def _record(fun: Callable, x: Any) -> list[_Applied]:
