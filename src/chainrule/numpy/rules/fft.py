@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...core import defjvp, defvjp
+from ...core import Box, defjvp, defvjp
 from ..broadcast import cast_like
 from ..registry import composite, primitive
 from .matrix_util import raw
@@ -35,14 +35,20 @@ def _fit(x, axes, sizes):
 
 
 def _c2c(x, *, s, axes, norm, inverse):
+    if isinstance(x, Box):  # an outer level's box (higher order): record this primitive there
+        return c2c(x, s=s, axes=axes, norm=norm, inverse=inverse)
     return (np.fft.ifftn if inverse else np.fft.fftn)(x, s=s, axes=axes, norm=norm)
 
 
 def _r2c(x, *, s, axes, norm):
+    if isinstance(x, Box):
+        return r2c(x, s=s, axes=axes, norm=norm)
     return np.fft.rfftn(x, s=s, axes=axes, norm=norm)
 
 
 def _c2r(x, *, s, axes, norm):
+    if isinstance(x, Box):
+        return c2r(x, s=s, axes=axes, norm=norm)
     return np.fft.irfftn(x, s=s, axes=axes, norm=norm)
 
 

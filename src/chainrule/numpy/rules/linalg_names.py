@@ -24,7 +24,8 @@ def _register(numpy_fun, fun):
 
 
 def _vecdot(x1, x2, /, *, axis=-1):
-    return np.sum(conj(x1) * x2, axis=axis)
+    """sum(conj(x1) * x2) over `axis` of each input (moved last before broadcasting, as NumPy does)."""
+    return np.sum(conj(np.moveaxis(x1, axis, -1)) * np.moveaxis(x2, axis, -1), axis=-1)
 
 
 def _matvec(x1, x2, /, **kwargs):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...core import defjvp, defvjp
+from ...core import Box, defjvp, defvjp
 from ..broadcast import align_tangent, unbroadcast
 from ..registry import composite, primitive
 from .matrix_util import DegenerateDerivativeError, conj, mH, mT, raw
@@ -54,6 +54,8 @@ defjvp(det, lambda t, ans, x: np.sum(_det_derivative(ans, x) * t, axis=(-2, -1))
 
 # --- slogdet: log|det| (real input) or log det (complex input), one primitive -----------------
 def _logdet(x):
+    if isinstance(x, Box):  # an outer level's box: record this primitive there
+        return logdet(x)
     sign, logabs = np.linalg.slogdet(x)
     return logabs if not np.iscomplexobj(x) else logabs + np.angle(sign) * 1j
 
@@ -131,6 +133,8 @@ def _pinv_vjp(a, p, g):
 
 
 def _pinv(a, *, rcond=None, hermitian=False, rtol=None):
+    if isinstance(a, Box):  # an outer level's box (higher order): record this primitive there
+        return pinv_p(a, rcond=rcond, hermitian=hermitian, rtol=rtol)
     if rtol is not None:
         return np.linalg.pinv(a, hermitian=hermitian, rtol=rtol)
     return np.linalg.pinv(a, rcond=rcond, hermitian=hermitian)
@@ -150,6 +154,8 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=None):
 
 
 def _lstsq_x(a, b, *, rcond):
+    if isinstance(a, Box) or isinstance(b, Box):
+        return lstsq_p(a, b, rcond=rcond)
     return np.linalg.lstsq(a, b, rcond=rcond)[0]
 
 

@@ -96,36 +96,50 @@ def inverse_gaps(values, size: int, plus: bool = False):
     return np.where(unused, 0.0, 1.0 / np.where(unused, 1.0, pairs)), degenerate
 
 
-def cluster_average(values, size: int):
-    """The matrix that averages a vector over clusters of equal values (None when all are distinct).
+def degenerate_clusters(values, size: int, zeros: bool = False):
+    """Which values are repeated (and, with `zeros`, which are zero): the degenerate points of a decomposition.
 
-    This is the "ties split evenly" convention for eigenvalues and singular values: at a
-    repeated eigenvalue the sorted eigenvalues are not differentiable, and each member of the
-    cluster gets the cluster's mean derivative (which does not depend on the eigenvector basis).
+    Returns `same` (..., n, n), true where values i and j belong to one cluster of equal values
+    (the diagonal included for members), and `members` (..., n). Clusters are closed transitively
+    (a chain of near-equal values is one cluster). With `zeros`, all zero values form a cluster and
+    a single zero value is a member too (a zero singular value has arbitrary singular vectors).
     """
     value = raw(values)
     _, degenerate = inverse_gaps(value, size)
-    if not np.any(degenerate):
-        return None
-    same = degenerate | np.eye(value.shape[-1], dtype=bool)
-    # close the relation transitively (a cluster can be a chain of near-equal values)
+    eye = np.eye(value.shape[-1], dtype=bool)
+    same = degenerate | eye
     for _ in range(value.shape[-1]):
         grown = np.matmul(same.astype(np.int64), same.astype(np.int64)) > 0
         if np.array_equal(grown, same):
             break
         same = grown
+    members = np.sum(same, axis=-1) > 1
+    if zeros:
+        zero = np.abs(value) <= gap_tolerance(value, size)
+        members = members | zero
+        same = same | (zero[..., :, None] & zero[..., None, :])
+    return same & members[..., :, None], members
+
+
+def cluster_average(values, size: int):
+    """The matrix that averages a vector over clusters of equal values (None when all are distinct).
+
+    This is the "ties split evenly" convention of the value-only functions (eigvalsh, eigvals,
+    svdvals): at a repeated eigenvalue the sorted eigenvalues are not differentiable, and each
+    member of the cluster gets the cluster's mean derivative (independent of the eigenvector basis).
+    """
+    same, members = degenerate_clusters(values, size)
+    if not np.any(members):
+        return None
+    same = same | np.eye(np.shape(raw(values))[-1], dtype=bool)
     return same / np.sum(same, axis=-1, keepdims=True)
 
 
-def require_small(numerator, degenerate, reference, what: str, fix: str) -> None:
-    """Raise unless `numerator` vanishes (relative to `reference`) on the `degenerate` pairs.
-
-    There the exact derivative is 0/0; when the numerator is zero the limit is 0 and the
-    derivative exists (the result does not depend on NumPy's arbitrary basis), otherwise not.
-    """
-    if not np.any(degenerate):
+def require_zero(value, where, reference, what: str, fix: str) -> None:
+    """Raise DegenerateDerivativeError unless `value` vanishes (relative to `reference`) where `where` holds."""
+    if not np.any(where):
         return
-    value = np.abs(raw(numerator))
+    magnitude = np.abs(raw(value))
     scale = max(np.max(np.abs(raw(reference)), initial=0.0), 1e-300)
-    if np.any(value[np.broadcast_to(degenerate, value.shape)] > 1e-7 * scale):
+    if np.any(magnitude[np.broadcast_to(where, magnitude.shape)] > 1e-10 * scale):
         raise DegenerateDerivativeError(f"chainrule: {what} {fix}")
