@@ -61,18 +61,15 @@ def cast_like(cotangent, primal):
     return cotangent
 
 
-def unbroadcasting(maker, argnum: int):
-    """Wrap an elementwise VJP maker so its cotangent is summed back to argument `argnum`'s shape and dtype."""
-    def staged(ans, *args, **kwargs):
-        vjp = maker(ans, *args, **kwargs)
-        primal = args[argnum]
-        shape, ans_shape = shape_of(primal), shape_of(ans)
-        same_dtype = getattr(primal, "dtype", None) == getattr(ans, "dtype", None)
-        if shape == ans_shape and same_dtype:
+def fit_to_argument(vjp, primal, ans):
+    """`vjp` itself when `primal` has the output's shape and dtype, else `vjp` followed by unbroadcast and cast."""
+    try:
+        if primal.shape == ans.shape and (primal.dtype is ans.dtype or primal.dtype == ans.dtype):
             return vjp
-        ans_ndim = len(ans_shape)
-        return lambda cotangent: cast_like(unbroadcast(vjp(cotangent), shape, ans_ndim), primal)
-    return staged
+    except AttributeError:
+        pass
+    shape, ans_ndim = shape_of(primal), len(shape_of(ans))
+    return lambda cotangent: cast_like(unbroadcast(vjp(cotangent), shape, ans_ndim), primal)
 
 
 def broadcasting_jvp(rule, argnum: int):
