@@ -14,10 +14,12 @@ from .elementwise import def_partials
 from .matrix_util import raw
 
 # --- ufuncs with their own objects -----------------------------------------------------------
-degrees = primitive(np.degrees)
-radians = primitive(np.radians)
-def_partials(degrees, lambda ans, x: 180 / np.pi)
-def_partials(radians, lambda ans, x: np.pi / 180)
+if np.degrees not in registry.UFUNCS:  # (the elementwise rules may already route them to rad2deg/deg2rad)
+    degrees = primitive(np.degrees)
+    def_partials(degrees, lambda ans, x: 180 / np.pi)
+if np.radians not in registry.UFUNCS:
+    radians = primitive(np.radians)
+    def_partials(radians, lambda ans, x: np.pi / 180)
 
 
 def _divmod(x1, x2, /, **kwargs):

@@ -15,6 +15,14 @@ differentiable indexing. Conventions at degenerate points (see docs/linalg_fft.m
   there; even basis-free combinations such as V f(w) V^H are a limit the factors cannot give).
   Results that depend on the arbitrary phase of complex vectors, or on the basis of the extra
   columns of svd(full_matrices=True) / qr(mode="complete"), raise too.
+
+>>> import chainrule as cr
+>>> cr.grad(lambda a: np.linalg.eigvalsh(a)[-1])(np.diag([1.0, 3.0]))
+array([[0., 0.],
+       [0., 1.]])
+>>> cr.grad(lambda a: np.linalg.norm(a, "nuc"))(np.diag([2.0, 0.0]))
+array([[1., 0.],
+       [0., 0.]])
 """
 from __future__ import annotations
 

@@ -4,6 +4,11 @@ tensorsolve, tensorinv, cond (written with them).
 All rules act on the last two axes with matmul and swapaxes, so NumPy's stacks of matrices
 and chainrule's leading batch axes of tangents compose. Complex matrices follow autograd's
 convention (the VJP of a holomorphic function is the plain transpose, no conjugate).
+
+>>> import chainrule as cr
+>>> cr.grad(np.linalg.det)(np.array([[2.0, 1.0], [1.0, 3.0]]))
+array([[ 3., -1.],
+       [-1.,  2.]])
 """
 from __future__ import annotations
 

@@ -3,6 +3,14 @@ gradient, trapezoid, polyval, cumulative_sum, cumulative_prod written with exist
 
 interp at a knot (x equal to an entry of xp) takes the mean of the two one-sided derivatives
 (outside the table the function is constant), the "ties split evenly" convention of np.max.
+
+>>> import chainrule as cr
+>>> cr.grad(lambda t: np.interp(t, [0.0, 1.0, 2.0], [0.0, 1.0, 3.0]))(1.0)
+np.float64(1.5)
+>>> cr.jacobian(lambda v: np.convolve(v, [1.0, -1.0]))(np.array([1.0, 2.0]))
+array([[ 1.,  0.],
+       [-1.,  1.],
+       [ 0., -1.]])
 """
 from __future__ import annotations
 

@@ -6,6 +6,10 @@ order statistics, so all of them are differentiable in `a` almost everywhere. Th
 statistic is written as the mean of the elements equal to it: at ties the derivative is
 split evenly, as for np.max. For the continuous methods the result is also differentiable in
 `q` (the virtual index moves linearly with q). Everything is written with existing primitives.
+
+>>> import chainrule as cr
+>>> cr.grad(np.median)(np.array([3.0, 1.0, 2.0, 2.0]))
+array([0. , 0. , 0.5, 0.5])
 """
 from __future__ import annotations
 
