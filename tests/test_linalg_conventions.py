@@ -125,6 +125,14 @@ def test_median_ties_split_evenly():
     np.testing.assert_allclose(cr.grad(np.median)(np.array([4.0, 1.0, 3.0, 2.0])), [0, 0, 0.5, 0.5])
 
 
+def test_unique_and_set_operations_split_ties_evenly():
+    y = np.array([3.0, 1.0, 3.0, 2.0, 1.0, 5.0])
+    np.testing.assert_allclose(cr.grad(lambda a: np.sum(np.unique(a) * np.arange(4.0)))(y), [1, 0, 1, 1, 0, 3])
+    np.testing.assert_allclose(cr.grad(lambda a: np.sum(np.union1d(a, a[:2]) * np.arange(4.0)))(y),
+                               [4 / 3, 0, 2 / 3, 1, 0, 3], atol=1e-12)
+    np.testing.assert_allclose(cr.grad(lambda a: np.sum(np.unique_values(a)))(y), [0.5, 0.5, 0.5, 1, 0.5, 1])
+
+
 def test_quantile_derivative_in_q():
     x = np.array([0.0, 1.0, 4.0, 9.0])
     np.testing.assert_allclose(cr.grad(lambda q: np.quantile(x, q))(0.5), 3 * (4.0 - 1.0))
