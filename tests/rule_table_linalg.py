@@ -9,6 +9,8 @@ relies on ("complex-core": complex |z| JVP and Python-complex dtypes, see tests/
 """
 import numpy as np
 
+import chainrule.numpy as cnp
+
 rng = np.random.default_rng(7)
 
 
@@ -356,6 +358,10 @@ OTHER.update({  # the rest of NumPy's namespace (rules/extra.py)
     "apply_along_axis_scalar": (lambda a: np.apply_along_axis(np.sum, 0, a), (M,), 0),
     "apply_over_axes": (lambda a: np.apply_over_axes(np.sum, a, [0, 1]), (M,), 0),
     "nanargmax_const": (lambda a: a * np.nanargmax(a), (X,), 0),
+    # not dispatched by NumPy (they call np.array first): reachable as chainrule.numpy.<name>
+    "kaiser_beta": (lambda beta: cnp.kaiser(6, beta), (np.float64(2.5),), 0),
+    "ascontiguousarray": (lambda a: cnp.ascontiguousarray(a) ** 2, (M,), 0),
+    "asarray_chkfinite": (lambda a: cnp.asarray_chkfinite(a) ** 2, (M,), 0),
 })
 for _method in ("linear", "lower", "higher", "nearest", "midpoint", "inverted_cdf", "averaged_inverted_cdf",
                 "closest_observation", "interpolated_inverted_cdf", "hazen", "weibull", "median_unbiased",

@@ -245,3 +245,29 @@ def poly(seq_of_zeros):
     if np.iscomplexobj(zeros) and np.array_equal(np.sort_complex(zeros), np.sort_complex(np.conjugate(zeros))):
         return np.real(coefficients)  # conjugate pairs: real coefficients, as NumPy returns them
     return coefficients
+
+
+# --- conversions that keep a traced array traced ----------------------------------------------------
+def _same_array(a, dtype=None):
+    return a if dtype is None or np.result_type(raw(a)) == np.dtype(dtype) else a.astype(dtype)
+
+
+composite(np.ascontiguousarray)(lambda a, dtype=None, *, like=None: _same_array(a, dtype))
+composite(np.asfortranarray)(lambda a, dtype=None, *, like=None: _same_array(a, dtype))
+composite(np.require)(lambda a, dtype=None, requirements=None, *, like=None: _same_array(a, dtype))
+
+
+@composite(np.asarray_chkfinite)
+def asarray_chkfinite(a, dtype=None, order=None):
+    if not np.all(np.isfinite(raw(a))):
+        raise ValueError("array must not contain infs or NaNs")
+    return _same_array(a, dtype)
+
+
+@composite(np.kaiser)
+def kaiser(M, beta):
+    if M == 1:
+        return np.ones(1)
+    n = np.arange(0, M)
+    alpha = (M - 1) / 2.0
+    return np.i0(beta * np.sqrt(1 - ((n - alpha) / alpha) ** 2.0)) / np.i0(beta)
