@@ -21,6 +21,7 @@ __all__ = [
     "holomorphic_grad", "jacfwd", "jacobian", "jacrev", "make_hvp", "make_jvp", "make_vjp", "numpy",
     "jvp", "stop_gradient", "value_and_grad", "vjp",
 ]
+__all__ += ["DegenerateDerivativeError", "DegenerateDerivativeWarning"]  # numpy.linalg rules
 from . import numeric  # noqa: E402,F401
 from .debug import NaNError, debug_nans  # noqa: E402
 from .diagnose import check_rule  # noqa: E402
@@ -30,4 +31,9 @@ __all__ += ["NaNError", "check_rule", "debug_nans", "numeric"]
 # Seeing the chain rule (graphview): graphs, pictures, explanations, formulas.
 from .graphview import Graph, compare, explain, symbolic_grad, to_sympy, trace  # noqa: E402
 __all__ += ["Graph", "compare", "explain", "symbolic_grad", "to_sympy", "trace"]
-__all__ += ["DegenerateDerivativeError", "DegenerateDerivativeWarning"]
+
+# the calculus toolkit: Taylor polynomials, optimisers and critical points, pictures
+from . import optim, plot  # noqa: E402,F401
+from .series import taylor  # noqa: E402
+
+__all__ += ["optim", "plot", "taylor"]
