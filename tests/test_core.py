@@ -120,7 +120,7 @@ def test_user_exception_leaves_nothing_behind():
     (lambda x: np.add(x, 1.0, out=np.empty(())), "out="),
     (lambda x: np.exp(x, where=True), "where="),
     (lambda x: np.sum(x, out=np.empty(())), "out="),
-    (lambda x: np.unique(x).sum(), "numpy.unique"),
+    (lambda x: np.packbits(x).sum(), "numpy.packbits"),  # (np.unique has a rule since issue 3)
     (lambda x: np.add.reduce(x), "np.add.reduce"[0:2]),
     (lambda x: x.item() * x, ".item()"),
     (lambda x: x.tolist(), ".tolist()"),

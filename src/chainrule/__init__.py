@@ -8,6 +8,7 @@ from . import numpy  # noqa: F401  (registers every rule)
 from . import extend  # noqa: F401
 from .check import check_grads
 from .numpy.box import ArrayBox, TracedValueError
+from .numpy.linalg import DegenerateDerivativeError, DegenerateDerivativeWarning
 from .transforms import (checkpoint, deriv, elementwise_grad, grad, grad_and_aux, hessian,
                          hessian_tensor_product, hessian_vector_product, holomorphic_grad, jacfwd,
                          jacobian, jacrev, jvp, make_hvp, make_jvp, make_vjp, stop_gradient, value_and_grad, vjp)
@@ -20,6 +21,7 @@ __all__ = [
     "holomorphic_grad", "jacfwd", "jacobian", "jacrev", "make_hvp", "make_jvp", "make_vjp", "numpy",
     "jvp", "stop_gradient", "value_and_grad", "vjp",
 ]
+__all__ += ["DegenerateDerivativeError", "DegenerateDerivativeWarning"]  # numpy.linalg rules
 from . import numeric  # noqa: E402,F401
 from .debug import NaNError, debug_nans  # noqa: E402
 from .diagnose import check_rule  # noqa: E402

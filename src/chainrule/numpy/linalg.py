@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as _np
 
 from .registry import PUBLIC as _PUBLIC
+from .rules.matrix_util import DegenerateDerivativeError, DegenerateDerivativeWarning  # noqa: F401
 
 globals().update({name: fun for (module, name), fun in _PUBLIC.items() if module == "numpy.linalg"})
 

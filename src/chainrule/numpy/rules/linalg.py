@@ -273,6 +273,8 @@ def norm(x, ord=None, axis=None, keepdims=False):
         axis is not None and len(axis) == 1)
     if ord is None or (vector and ord == 2) or (not vector and ord == "fro"):
         return norm2(x, axis=axis, keepdims=keepdims)
+    if axis is None and ord is not None and ndim > 2:
+        raise ValueError("Improper number of dimensions to norm.")
     if vector:
         magnitude = np.abs(x)
         if ord == np.inf:
@@ -296,7 +298,15 @@ def _matrix_norm(x, ord, axis, keepdims):
     elif ord in (np.inf, -np.inf):
         sums = np.sum(magnitude, axis=col_axis, keepdims=True)
         result = (np.max if ord == np.inf else np.min)(sums, axis=row_axis, keepdims=True)
+    elif ord in (2, -2, "nuc"):  # singular values (linalg_decomp): largest, smallest, sum
+        from .linalg_decomp import svdvals
+        ndim = np.ndim(x)
+        row_axis, col_axis = row_axis % ndim, col_axis % ndim
+        s = svdvals(np.moveaxis(x, (row_axis, col_axis), (-2, -1)))
+        result = np.sum(s, axis=-1) if ord == "nuc" else (np.max if ord == 2 else np.min)(s, axis=-1)
+        if not keepdims:
+            return result
+        return np.expand_dims(result, tuple(sorted((row_axis, col_axis))))
     else:
-        raise TypeError(f"chainrule: np.linalg.norm(ord={ord!r}) for matrices needs singular values; "
-                        f"it has no derivative rule yet. Use ord='fro', 1, -1, inf or -inf.")
+        raise ValueError(f"Invalid norm order {ord!r} for matrices.")
     return result if keepdims else np.squeeze(result, axis=(row_axis, col_axis))
