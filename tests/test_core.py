@@ -276,3 +276,18 @@ def test_plain_numpy_and_chainrule_numpy_agree():
     f_cnp = lambda x: cnp.sum(cnp.exp(cnp.sin(x)) * cnp.cos(x) ** 2)
     assert np.allclose(cr.grad(f_np)(x), cr.grad(f_cnp)(x))
     assert cnp.pi == np.pi and cnp.float32 is np.float32 and callable(cnp.linalg.norm) and callable(cnp.random.default_rng)
+
+
+def test_take_along_axis_broadcasts_its_indices_like_numpy():
+    a = np.arange(6.0).reshape(2, 3)
+    indices = np.array([[0, 2]])
+    f = lambda a: np.take_along_axis(a, indices, 1)
+    assert np.array_equal(f(a), np.take_along_axis(a, indices, 1))
+    cr.check_grads(f, modes=("fwd", "rev"), order=2)(a)
+
+
+def test_reverse_over_reverse_through_fancy_indexing():
+    inner = lambda y: np.sum(y[[0, 0, 1]] ** 3)
+    x = np.array([1.0, 2.0])
+    second = cr.grad(lambda x: np.sum(cr.grad(inner)(x) * np.array([1.0, 10.0])))(x)
+    assert np.allclose(second, [12.0, 120.0])

@@ -306,6 +306,8 @@ def _getitem(x, index):
 
 def _scatter_add(g, index, *, shape):
     """Zeros of `shape` (after g's batch axes) with g added at `index` (repeats accumulate)."""
+    if isinstance(g, box.Box):  # traced on an outer level: record it there
+        return scatter_add(g, index, shape=shape)
     batch = np.ndim(g) - _indexed_ndim(shape, index)
     result = np.zeros(np.shape(g)[:batch] + tuple(shape), dtype=np.result_type(g))
     if batch and _moves_advanced_axes(index):
@@ -347,7 +349,15 @@ def take_along_axis(arr, indices, axis=-1):
         return take(arr, np.ravel(indices))
     indices = np.asarray(indices)
     axis = axis % np.ndim(arr)
-    grids = list(np.ix_(*[np.arange(n) for n in indices.shape]))
+    arr_shape = list(np.shape(arr))
+    others = [1 if i == axis else n for i, n in enumerate(arr_shape)]
+    index_others = [1 if i == axis else n for i, n in enumerate(indices.shape)]
+    target = list(np.broadcast_shapes(tuple(others), tuple(index_others)))
+    target[axis] = indices.shape[axis]
+    indices = np.broadcast_to(indices, target)
+    # a length-1 axis of arr broadcasts: every index along it is 0
+    grids = list(np.ix_(*[np.arange(n) if arr_shape[i] != 1 else np.zeros(n, dtype=int)
+                          for i, n in enumerate(target)]))
     grids[axis] = indices
     return getitem(arr, tuple(grids))
 
