@@ -67,12 +67,17 @@ def unbroadcasting(maker, argnum: int):
         vjp = maker(ans, *args, **kwargs)
         primal = args[argnum]
         shape, ans_shape = shape_of(primal), shape_of(ans)
-        same_dtype = getattr(primal, "dtype", None) == getattr(ans, "dtype", None)
-        if shape == ans_shape and same_dtype:
+        if shape == ans_shape and _same_dtype(primal, ans):
             return vjp
         ans_ndim = len(ans_shape)
         return lambda cotangent: cast_like(unbroadcast(vjp(cotangent), shape, ans_ndim), primal)
     return staged
+
+
+def _same_dtype(a, b) -> bool:
+    """dtype equality where a missing dtype (a Python complex) is not float64 (np.dtype("f8") == None is True)."""
+    a, b = getattr(a, "dtype", None), getattr(b, "dtype", None)
+    return a is b or (a is not None and b is not None and a == b)
 
 
 def broadcasting_jvp(rule, argnum: int):
