@@ -20,3 +20,16 @@ __all__ = [
     "holomorphic_grad", "jacfwd", "jacobian", "jacrev", "make_hvp", "make_jvp", "make_vjp", "numpy",
     "jvp", "stop_gradient", "value_and_grad", "vjp",
 ]
+
+
+def _load_scipy_rules(ufunc) -> bool:
+    """Plain `scipy.special.f(traced)`: import chainrule.scipy.special (which registers f) on first use."""
+    import sys
+    special = sys.modules.get("scipy.special")
+    if special is None or getattr(special, ufunc.__name__, None) is not ufunc:
+        return False
+    from .scipy import special as _special  # noqa: F401  (registers SciPy's ufuncs)
+    return True
+
+
+numpy.registry.load_rules_for = _load_scipy_rules

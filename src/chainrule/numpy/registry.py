@@ -17,6 +17,9 @@ FUNCTIONS: dict = {}
 NONDIFF: set = set()
 # (numpy module name, function name) -> what `chainrule.numpy` exports under that name
 PUBLIC: dict = {}
+# Called with a ufunc that has no handler yet; returns True if it registered one. The top-level
+# package installs a loader for SciPy's ufuncs (this layer never imports the layers above it).
+load_rules_for = None
 
 
 def register(numpy_fun, handler, public=None, *, module: str | None = None) -> None:
