@@ -8,7 +8,10 @@ the distributions, the matrix functions) are called through chainrule.scipy.
 import numpy as np
 import scipy.special as sc
 
+from chainrule.scipy import linalg as crl
+from chainrule.scipy import signal as crsig
 from chainrule.scipy import special as crs
+from chainrule.scipy import stats
 
 rng = np.random.default_rng(2)
 
@@ -97,3 +100,124 @@ def special_cases():
     for name, (fun, domain) in SPECIAL_MATRIX.items():
         out.append((name, fun, (draw((3, 4), domain),), 0))
     return out
+
+
+def _simplex(shape):
+    p = np.exp(rng.standard_normal(shape))
+    return p / np.sum(p, axis=0)
+
+
+def _spd(n, batch=()):
+    a = rng.standard_normal(batch + (n, n))
+    return a @ np.swapaxes(a, -1, -2) / n + np.eye(n)
+
+
+def stats_cases():
+    x, scalar = draw((4,), "real"), lambda d="pos": draw((), d)
+    prob, pos = draw((4,), "prob"), draw((4,), "pos")
+    k = np.array([0.0, 1.0, 3.0, 6.0])
+    a_factor = rng.standard_normal((3, 3)) / 2
+    mvn = lambda x, mean, a: stats.multivariate_normal.logpdf(x, mean, a @ a.T + np.eye(3))
+    table = [
+        ("norm.logpdf", stats.norm.logpdf, (x, scalar("real"), scalar()), (0, 1, 2)),
+        ("norm.pdf", stats.norm.pdf, (x, scalar("real"), scalar()), (0, 1, 2)),
+        ("norm.cdf", stats.norm.cdf, (x, scalar("real"), scalar()), (0, 1, 2)),
+        ("norm.logcdf", stats.norm.logcdf, (x, scalar("real"), scalar()), (0, 1, 2)),
+        ("norm.sf", stats.norm.sf, (x, scalar("real"), scalar()), (0, 1, 2)),
+        ("norm.logsf", stats.norm.logsf, (x, scalar("real"), scalar()), (0, 1, 2)),
+        ("norm.ppf", stats.norm.ppf, (prob, scalar("real"), scalar()), (0, 1, 2)),
+        ("norm.logpdf-keywords", lambda x, m, s: stats.norm.logpdf(x, scale=s, loc=m), (x, scalar("real"), scalar()), (0, 1, 2)),
+        ("t.logpdf", stats.t.logpdf, (x, scalar("big"), scalar("real"), scalar()), (0, 1, 2, 3)),
+        ("t.pdf", stats.t.pdf, (x, scalar("big"), scalar("real"), scalar()), (0, 1, 2, 3)),
+        ("t.cdf", lambda x, loc, scale: stats.t.cdf(x, 3.5, loc, scale), (x, scalar("real"), scalar()), (0, 1, 2)),
+        ("t.logcdf", lambda x, loc, scale: stats.t.logcdf(x, 3.5, loc, scale), (x, scalar("real"), scalar()), (0, 1, 2)),
+        ("t.sf", lambda x: stats.t.sf(x, 2.5), (x,), 0),
+        ("beta.logpdf", stats.beta.logpdf, (prob, scalar(), scalar()), (0, 1, 2)),
+        ("beta.pdf", stats.beta.pdf, (prob, scalar(), scalar()), (0, 1, 2)),
+        ("beta.logpdf-loc-scale", lambda x, loc, scale: stats.beta.logpdf(x, 2.0, 3.0, loc, scale),
+         (prob, np.float64(-0.1), np.float64(1.3)), (0, 1, 2)),
+        ("beta.cdf", lambda x, loc, scale: stats.beta.cdf(x, 2.0, 1.5, loc, scale), (prob, np.float64(-0.1), np.float64(1.3)), (0, 1, 2)),
+        ("beta.logcdf", lambda x: stats.beta.logcdf(x, 0.8, 1.5), (prob,), 0),
+        ("gamma.logpdf", stats.gamma.logpdf, (pos, scalar(), np.float64(-0.2), scalar()), (0, 1, 2, 3)),
+        ("gamma.pdf", stats.gamma.pdf, (pos, scalar()), (0, 1)),
+        ("gamma.cdf", lambda x, scale: stats.gamma.cdf(x, 2.5, 0.0, scale), (pos, scalar()), (0, 1)),
+        ("gamma.logcdf", lambda x: stats.gamma.logcdf(x, 1.5), (pos,), 0),
+        ("gamma.sf", lambda x: stats.gamma.sf(x, 1.5), (pos,), 0),
+        ("chi2.logpdf", stats.chi2.logpdf, (pos, scalar("big")), (0, 1)),
+        ("chi2.pdf", stats.chi2.pdf, (pos, scalar("big"), np.float64(-0.1), scalar()), (0, 1, 2, 3)),
+        ("chi2.cdf", lambda x: stats.chi2.cdf(x, 3.0), (pos,), 0),
+        ("chi2.logcdf", lambda x: stats.chi2.logcdf(x, 4.0), (pos,), 0),
+        ("poisson.logpmf", lambda mu: stats.poisson.logpmf(k, mu), (scalar(),), 0),
+        ("poisson.pmf", lambda mu: stats.poisson.pmf(k, mu), (pos,), 0),
+        ("poisson.cdf", lambda mu: stats.poisson.cdf(k + 0.5, mu), (pos,), 0),
+        ("poisson.logcdf", lambda mu: stats.poisson.logcdf(k, mu), (pos,), 0),
+        ("poisson.sf", lambda mu: stats.poisson.sf(k, mu, 1), (pos,), 0),
+        ("dirichlet.logpdf", lambda x, alpha: stats.dirichlet.logpdf(x, alpha), (_simplex(4)[:3], pos), (0, 1)),
+        ("dirichlet.logpdf-points", lambda x, alpha: stats.dirichlet.logpdf(x, alpha), (_simplex((4, 3))[:3], pos), (0, 1)),
+        ("dirichlet.pdf", lambda alpha, point=_simplex(4): stats.dirichlet.pdf(point, alpha), (pos,), 0),
+        ("multivariate_normal.logpdf", mvn, (draw((5, 3), "real"), draw((3,), "real"), a_factor), (0, 1, 2)),
+        ("multivariate_normal.logpdf-one", mvn, (draw((3,), "real"), draw((3,), "real"), a_factor), (0, 1, 2)),
+        ("multivariate_normal.pdf", lambda x, s: stats.multivariate_normal.pdf(x, np.zeros(2), s * np.array([1.0, 2.0])),
+         (draw((2,), "real"), scalar()), (0, 1)),
+        ("multivariate_normal.logpdf-scalar-cov", lambda x, m, s: stats.multivariate_normal.logpdf(x, m, s),
+         (draw((4,), "real"), scalar("real"), scalar()), (0, 1, 2)),
+    ]
+    return table
+
+
+def linalg_cases():
+    lower = np.tril(rng.standard_normal((3, 3))) + 3 * np.eye(3)
+    upper = lower.T.copy()
+    general = rng.standard_normal((3, 3)) / 2
+    spd = _spd(3)
+    nonsymmetric_positive = spd + 0.3 * rng.standard_normal((3, 3))
+    vec, mat = rng.standard_normal(3), rng.standard_normal((3, 2))
+    return [
+        ("solve_triangular-lower-vector", lambda a, b: crl.solve_triangular(a, b, lower=True), (lower, vec), (0, 1)),
+        ("solve_triangular-upper-matrix", crl.solve_triangular, (upper, mat), (0, 1)),
+        ("solve_triangular-trans-T", lambda a, b: crl.solve_triangular(a, b, trans="T", lower=True), (lower, mat), (0, 1)),
+        ("solve_triangular-trans-1-unit", lambda a, b: crl.solve_triangular(a, b, trans=1, unit_diagonal=True),
+         (upper, vec), (0, 1)),
+        ("solve_triangular-trans-C-real", lambda a, b: crl.solve_triangular(a, b, trans="C"), (upper, mat), (0, 1)),
+        ("solve_triangular-stack", lambda a, b: crl.solve_triangular(a, b, lower=True),
+         (np.stack([lower, lower + np.eye(3)]), vec), (0, 1)),
+        ("solve_triangular-stacked-b", lambda a, b: crl.solve_triangular(a, b, lower=True),
+         (lower, rng.standard_normal((2, 3, 2))), (0, 1)),
+        ("cholesky-lower", lambda a: crl.cholesky(a, lower=True), (spd,), 0),
+        ("cholesky-upper", crl.cholesky, (spd,), 0),
+        ("cholesky-stack", lambda a: crl.cholesky(a, lower=True), (_spd(3, (2,)),), 0),
+        ("cho_factor", lambda a: crl.cho_factor(a)[0], (spd,), 0),
+        ("cho_factor-lower", lambda a: crl.cho_factor(a, lower=True)[0], (spd,), 0),
+        ("cho_solve", lambda a, b: crl.cho_solve(crl.cho_factor(a), b), (spd, vec), (0, 1)),
+        ("cho_solve-lower", lambda a, b: crl.cho_solve(crl.cho_factor(a, lower=True), b), (spd, mat), (0, 1)),
+        ("solve_sylvester", crl.solve_sylvester, (general + 2 * np.eye(3), spd, rng.standard_normal((3, 3))), (0, 1, 2)),
+        ("solve_sylvester-rectangular", crl.solve_sylvester, (spd, np.array([[2.0, 0.5], [0.1, 1.5]]), mat), (0, 1, 2)),
+        ("solve_continuous_lyapunov", crl.solve_continuous_lyapunov, (general - 2 * np.eye(3), spd), (0, 1)),
+        ("sqrtm-spd", crl.sqrtm, (spd,), 0),
+        ("sqrtm-nonsymmetric", crl.sqrtm, (nonsymmetric_positive,), 0),
+        ("sqrtm-stack", crl.sqrtm, (_spd(3, (2,)),), 0),
+        ("expm", crl.expm, (general,), 0),
+        ("expm-stack", crl.expm, (rng.standard_normal((2, 3, 3)) / 2,), 0),
+        ("expm_frechet", lambda a, e: crl.expm_frechet(a, e)[1], (general, rng.standard_normal((3, 3))), (0, 1)),
+        ("logm", crl.logm, (nonsymmetric_positive[:2, :2],), 0),  # SciPy's logm takes ~50 ms at any size
+        ("cosm", crl.cosm, (general,), 0), ("sinm", crl.sinm, (general,), 0), ("tanm", crl.tanm, (general / 2,), 0),
+        ("coshm", crl.coshm, (general,), 0), ("sinhm", crl.sinhm, (general,), 0), ("tanhm", crl.tanhm, (general,), 0),
+        ("fractional_matrix_power", lambda a: crl.fractional_matrix_power(a, 0.3), (spd[:2, :2],), 0),
+        ("expm_frechet-stack-e", lambda a, e: crl.expm_frechet(a, e, compute_expm=False),
+         (general, rng.standard_normal((2, 3, 3))), (0, 1)),
+        ("solve_sylvester-stack-q", crl.solve_sylvester, (spd, general + 2 * np.eye(3), rng.standard_normal((2, 3, 3))), (0, 1, 2)),
+        ("trace_expm_of_product", lambda a, b: np.trace(crl.expm(a @ b)), (general, general.T), (0, 1)),
+    ]
+
+
+def signal_cases():
+    cases = []
+    for mode in ("full", "same", "valid"):
+        cases.append((f"convolve-1d-{mode}", lambda a, b, m=mode: crsig.convolve(a, b, m), (draw((6,), "real"), draw((3,), "real")), (0, 1)))
+        cases.append((f"convolve-1d-short-first-{mode}", lambda a, b, m=mode: crsig.convolve(a, b, m),
+                      (draw((2,), "real"), draw((5,), "real")), (0, 1)))
+        cases.append((f"convolve-2d-{mode}", lambda a, b, m=mode: crsig.convolve(a, b, m), (draw((4, 5), "real"), draw((2, 3), "real")), (0, 1)))
+        cases.append((f"correlate-1d-{mode}", lambda a, b, m=mode: crsig.correlate(a, b, m), (draw((5,), "real"), draw((3,), "real")), (0, 1)))
+    cases.append(("convolve-direct", lambda a, b: crsig.convolve(a, b, method="direct"), (draw((5,), "real"), draw((3,), "real")), (0, 1)))
+    cases.append(("fftconvolve", lambda a, b: crsig.fftconvolve(a, b, "same"), (draw((3, 4), "real"), draw((2, 2), "real")), (0, 1)))
+    return cases
