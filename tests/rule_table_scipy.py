@@ -206,6 +206,15 @@ def linalg_cases():
         ("expm_frechet-stack-e", lambda a, e: crl.expm_frechet(a, e, compute_expm=False),
          (general, rng.standard_normal((2, 3, 3))), (0, 1)),
         ("solve_sylvester-stack-q", crl.solve_sylvester, (spd, general + 2 * np.eye(3), rng.standard_normal((2, 3, 3))), (0, 1, 2)),
+        ("toeplitz", crl.toeplitz, (rng.standard_normal(4), rng.standard_normal(3)), (0, 1)),
+        ("toeplitz-symmetric", crl.toeplitz, (rng.standard_normal(3),), 0),
+        ("hankel", crl.hankel, (rng.standard_normal(3), rng.standard_normal(4)), (0, 1)),
+        ("circulant", crl.circulant, (rng.standard_normal(4),), 0),
+        ("block_diag", lambda a, b: crl.block_diag(a, 2.0 * b[0, 0], b), (mat, general), (0, 1)),
+        ("companion", crl.companion, (draw((4,), "nonzero"),), 0),
+        ("khatri_rao", crl.khatri_rao, (mat, rng.standard_normal((4, 2))), (0, 1)),
+        ("fiedler", crl.fiedler, (rng.standard_normal(4),), 0),
+        ("leslie", crl.leslie, (rng.standard_normal(3), rng.standard_normal(2)), (0, 1)),
         ("trace_expm_of_product", lambda a, b: np.trace(crl.expm(a @ b)), (general, general.T), (0, 1)),
     ]
 

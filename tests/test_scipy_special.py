@@ -76,3 +76,19 @@ def test_complex_inputs_of_holomorphic_special_functions():
     for fun in (sc.erf, sc.erfc, sc.loggamma, sc.expm1, lambda z: sc.jv(1.5, z), lambda z: sc.iv(2, z)):
         cr.check_grads(fun, modes=("fwd", "rev"), order=1)(z)
     assert np.allclose(cr.holomorphic_grad(lambda z: np.sum(sc.erf(z)))(z), 2 / np.sqrt(np.pi) * np.exp(-z ** 2))
+
+
+def test_plain_scipy_call_loads_the_rules_by_itself():
+    """No import of chainrule.scipy anywhere: the first traced SciPy ufunc call registers the rules."""
+    import subprocess
+    import sys
+    code = ("import sys, chainrule as cr, scipy.special as sc\n"
+            "assert 'chainrule.scipy.special' not in sys.modules\n"
+            "print(float(cr.grad(sc.expit)(0.0)), float(cr.grad(lambda x: sc.gammaln(x))(1.0)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["0.25", str(-np.euler_gamma)]
+
+
+def test_unregistered_scipy_ufunc_names_itself():
+    with pytest.raises(TypeError, match="the ufunc hyp2f1 has no derivative rule"):
+        cr.grad(lambda x: sc.hyp2f1(1.0, 2.0, 3.0, x))(0.5)

@@ -80,7 +80,8 @@ def _rule_kinds(handler, numpy_fun) -> tuple[bool, bool, bool]:
     if isinstance(handler, Primitive):
         vjp = handler.vjp_argnum is not None or any(m is not None for m in handler.vjp_makers.values())
         jvp = handler.jvp_argnum is not None or any(r is not None for r in handler.jvp_rules.values())
-        return vjp, jvp, not (vjp or jvp)
+        declared_zero = bool(handler.vjp_makers or handler.jvp_rules)  # rules registered as None: a constant
+        return vjp, jvp, not (vjp or jvp) and declared_zero
     return True, True, False  # a composite: written with primitives, so it has both
 
 

@@ -13,6 +13,8 @@ How each derivative is computed, exactly (no series truncation, no finite differ
   "Functions of Matrices", Thm. 3.6), and L_f(A, .)^T = L_f(A^T, .). The block trick is applied
   again for second and higher derivatives. For `expm` on single matrices SciPy's
   `expm_frechet` (Al-Mohy and Higham) is used instead: the same number, about 4x cheaper at n = 100.
+- `toeplitz`, `hankel`, `circulant`, `block_diag`, `companion`, `khatri_rao`, `fiedler`, `leslie`:
+  gathers and products of existing primitives. `bandwidth`, `issymmetric`, `ishermitian`: constants.
 
 Stacks of matrices (leading axes) are accepted everywhere. Complex matrices follow autograd's
 convention (transposes, not conjugate transposes); `cholesky`/`cho_factor` are real-only.
@@ -402,3 +404,93 @@ def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):
     """(expm(A), L(A, E)), or L(A, E) alone with compute_expm=False; differentiable in A and E."""
     frechet = expm_frechet_p(A, E)
     return (expm_p(A), frechet) if compute_expm else frechet
+
+
+# --- structured matrices built from vectors: gathers and products of existing primitives ------------------
+def _vector(x, name):
+    if np.ndim(unbox(x)) > 1:
+        raise TypeError(f"chainrule: scipy.linalg.{name} of a stack of vectors is not differentiable yet; "
+                        f"build one matrix per vector (and np.stack them).")
+    return np.reshape(x, (-1,))
+
+
+@registry.composite(_sl.toeplitz, module=MODULE)
+def toeplitz(c, r=None):
+    """T[i, j] = c[i - j] below the diagonal, r[j - i] above it (r defaults to conj(c), r[0] is ignored)."""
+    c = _vector(c, "toeplitz")
+    r = (np.conjugate(c) if _is_complex(c) else c) if r is None else _vector(r, "toeplitz")
+    values = np.concatenate([np.flip(c), r[1:]])
+    rows, cols = np.shape(unbox(c))[0], np.shape(unbox(r))[0]
+    return values[rows - 1 - np.arange(rows)[:, None] + np.arange(cols)[None, :]]
+
+
+@registry.composite(_sl.hankel, module=MODULE)
+def hankel(c, r=None):
+    """H[i, j] = c[i + j] while that exists, then r[i + j - len(c) + 1] (r defaults to zeros)."""
+    c = _vector(c, "hankel")
+    r = np.zeros_like(unbox(c)) if r is None else _vector(r, "hankel")
+    values = np.concatenate([c, r[1:]])
+    rows, cols = np.shape(unbox(c))[0], np.shape(unbox(r))[0]
+    return values[np.arange(rows)[:, None] + np.arange(cols)[None, :]]
+
+
+@registry.composite(_sl.circulant, module=MODULE)
+def circulant(c):
+    """C[i, j] = c[(i - j) mod n]."""
+    c = _vector(c, "circulant")
+    n = np.shape(unbox(c))[0]
+    return c[(np.arange(n)[:, None] - np.arange(n)[None, :]) % n]
+
+
+@registry.composite(_sl.block_diag, module=MODULE)
+def block_diag(*arrs):
+    """The matrices (scalars and vectors count as 1-row matrices) along the diagonal, zeros elsewhere."""
+    blocks = [np.atleast_2d(a) for a in arrs]
+    widths = [np.shape(unbox(b))[1] for b in blocks]
+    total, start, rows = sum(widths), 0, []
+    for block, width in zip(blocks, widths):
+        rows.append(np.pad(block, ((0, 0), (start, total - start - width))))
+        start += width
+    return np.concatenate(rows, axis=0) if rows else np.empty((0, 0))
+
+
+@registry.composite(_sl.companion, module=MODULE)
+def companion(a):
+    """The companion matrix of the polynomial with coefficients `a` (first row -a[1:] / a[0], ones below)."""
+    a = _vector(a, "companion")
+    n = np.shape(unbox(a))[0] - 1
+    first_row = -a[1:] / a[0]
+    return np.concatenate([first_row[None, :], np.eye(n - 1, n)], axis=0)
+
+
+@registry.composite(_sl.khatri_rao, module=MODULE)
+def khatri_rao(a, b):
+    """The column-wise Kronecker product."""
+    columns = np.shape(unbox(a))[1]
+    return np.reshape(a[:, None, :] * b[None, :, :], (-1, columns))
+
+
+@registry.composite(_sl.fiedler, module=MODULE)
+def fiedler(a):
+    """F[i, j] = |a[i] - a[j]| (its derivative on the diagonal is 0: abs'(0) = 0)."""
+    a = _vector(a, "fiedler")
+    return np.abs(a[:, None] - a[None, :])
+
+
+@registry.composite(_sl.leslie, module=MODULE)
+def leslie(f, s):
+    """The Leslie matrix: fecundity `f` in the first row, survival `s` on the subdiagonal."""
+    f, s = _vector(f, "leslie"), _vector(s, "leslie")
+    n = np.shape(unbox(f))[0]
+    return np.concatenate([f[None, :], np.pad(s[:, None] * np.eye(n - 1), ((0, 0), (0, 1)))], axis=0)
+
+
+# Structure queries: their results are constants.
+for _name in ("bandwidth", "issymmetric", "ishermitian"):
+    if hasattr(_sl, _name):
+        registry.register(getattr(_sl, _name), registry.nondifferentiable(getattr(_sl, _name), module=MODULE),
+                          module=MODULE)
+        globals()[_name] = registry.PUBLIC[(MODULE, _name)]
+
+__all__ += ["toeplitz", "hankel", "circulant", "block_diag", "companion", "khatri_rao", "fiedler", "leslie",
+            "bandwidth", "issymmetric", "ishermitian"]

@@ -223,6 +223,8 @@ _def_complex_part(angle,     lambda ans, x: lambda g: _match_complex(x, g * np.c
 # fmt: on
 registry.register(np.conj, conjugate)
 registry.register(np.abs, absolute)
+registry.register(np.degrees, rad2deg)  # separate ufunc objects computing the same thing
+registry.register(np.radians, deg2rad)
 
 # Comparisons, logic, rounding and predicates: piecewise constant, so their results are constants.
 NONDIFF_UFUNCS = (
