@@ -20,6 +20,15 @@ __all__ = [
     "holomorphic_grad", "jacfwd", "jacobian", "jacrev", "make_hvp", "make_jvp", "make_vjp", "numpy",
     "jvp", "stop_gradient", "value_and_grad", "vjp",
 ]
+from . import numeric  # noqa: E402,F401
+from .debug import NaNError, debug_nans  # noqa: E402
+from .diagnose import check_rule  # noqa: E402
+
+__all__ += ["NaNError", "check_rule", "debug_nans", "numeric"]
+
+# Seeing the chain rule (graphview): graphs, pictures, explanations, formulas.
+from .graphview import Graph, compare, explain, symbolic_grad, to_sympy, trace  # noqa: E402
+__all__ += ["Graph", "compare", "explain", "symbolic_grad", "to_sympy", "trace"]
 
 
 def _load_scipy_rules(ufunc) -> bool:

@@ -20,14 +20,13 @@ class Node:
     cotangent to that argument's cotangent (or returns None for zero).
     """
 
-    __slots__ = ("order", "primitive", "parents", "vjps", "argnums", "__weakref__")
+    __slots__ = ("order", "primitive", "parents", "vjps", "__weakref__")
 
-    def __init__(self, primitive, parents: tuple, vjps: tuple, argnums: tuple = ()) -> None:
+    def __init__(self, primitive, parents: tuple, vjps: tuple) -> None:
         self.order = next(_order_counter)
         self.primitive = primitive
         self.parents = parents
         self.vjps = vjps
-        self.argnums = argnums
 
     @classmethod
     def root(cls) -> "Node":

@@ -16,6 +16,10 @@ from __future__ import annotations
 
 from .trace import Box
 
+# Called as debug_hook(primitive, out, raw_args, kwargs, argnums) after each traced application
+# while chainrule.debug_nans() is on (chainrule/debug.py installs it); None otherwise.
+debug_hook = None
+
 
 class Primitive:
     """A differentiable function: `fun` on raw values plus VJP and JVP rules per argument.
@@ -44,29 +48,41 @@ class Primitive:
     def __call__(self, *args, **kwargs):
         top = None
         boxes = 0
-        for arg in args:
+        argnum = 0
+        for i, arg in enumerate(args):
             if isinstance(arg, Box):
                 boxes += 1
                 if top is None or arg._trace.level > top._trace.level:
-                    top = arg
-        if top is None:
-            if kwargs:
-                _reject_boxed_kwargs(self, kwargs)
-            return self.fun(*args, **kwargs)
+                    top, argnum = arg, i
         if kwargs:
             _reject_boxed_kwargs(self, kwargs)
+        if top is None:
+            return self.fun(*args, **kwargs)
         trace = top._trace
-        raw_args = list(args)
-        argnums = []
-        for i, arg in enumerate(args):
-            if isinstance(arg, Box) and arg._trace is trace:
-                raw_args[i] = arg._value
-                argnums.append(i)
-        if len(argnums) == boxes:
+        if boxes == 1:  # the common case: one traced argument
+            if len(args) == 1:
+                raw_args = (top._value,)
+            elif len(args) == 2:
+                raw_args = (top._value, args[1]) if argnum == 0 else (args[0], top._value)
+            else:
+                raw_args = args[:argnum] + (top._value,) + args[argnum + 1:]
+            argnums = (argnum,)
             ans = self.fun(*raw_args, **kwargs)
-        else:  # lower-level boxes remain: they record on their own, lower trace
-            ans = self(*raw_args, **kwargs)
-        return trace.record(self, ans, args, raw_args, kwargs, argnums, top)
+        else:
+            raw_args = list(args)
+            argnums = []
+            for i, arg in enumerate(args):
+                if isinstance(arg, Box) and arg._trace is trace:
+                    raw_args[i] = arg._value
+                    argnums.append(i)
+            if len(argnums) == boxes:
+                ans = self.fun(*raw_args, **kwargs)
+            else:  # lower-level boxes remain: they record on their own, lower trace
+                ans = self(*raw_args, **kwargs)
+        out = trace.record(self, ans, args, raw_args, kwargs, argnums, top)
+        if debug_hook is not None:  # set by chainrule.debug_nans(); one global check when off
+            debug_hook(self, out, raw_args, kwargs, argnums)
+        return out
 
 
 def _reject_boxed_kwargs(primitive: Primitive, kwargs: dict) -> None:

@@ -18,6 +18,11 @@ class ReverseTrace(Trace):
 
     def record(self, primitive, ans, args, raw_args, kwargs, argnums, top):
         makers = primitive.vjp_makers
+        if len(argnums) == 1:  # fast path: one traced argument with its own maker
+            maker = makers.get(argnums[0])
+            if maker is not None:
+                vjp = maker(ans, *raw_args, **kwargs) if kwargs else maker(ans, *raw_args)
+                return top.__class__(ans, self, Node(primitive, (top._node,), (vjp,)))
         parents = []
         vjps = []
         for argnum in argnums:
@@ -45,7 +50,7 @@ def missing_rule(primitive, argnum: int, kind: str) -> MissingRule:
 
 
 def backward_pass(end_node: Node, cotangent, start_nodes, *, free: bool = True) -> list:
-    """Push `cotangent` from `end_node` back to `start_nodes`; return their cotangents (None = zero).
+    """Push `cotangent` from `end_node` back to the root nodes `start_nodes`; return their cotangents (None = zero).
 
     Nodes are processed by decreasing creation order, which is a reverse topological
     order, so the loop is flat however deep the graph. With `free=True` each processed
@@ -58,7 +63,7 @@ def backward_pass(end_node: Node, cotangent, start_nodes, *, free: bool = True) 
     while heap:
         node = pop(heap)[1]
         cotangent = pending.pop(node)
-        if id(node) in wanted:
+        if not node.parents and id(node) in wanted:
             wanted[id(node)] = cotangent
         for parent, vjp in zip(node.parents, node.vjps):
             parent_cotangent = vjp(cotangent)

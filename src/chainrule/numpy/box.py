@@ -87,6 +87,10 @@ class ArrayBox(Box):
 
     # --- NumPy dispatch -----------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if not kwargs and method == "__call__":  # the hot path: np.sin(x), ndarray * x
+            handler = _UFUNCS.get(ufunc)
+            if handler is not None:
+                return handler(*inputs)
         if "out" in kwargs:
             raise TypeError(
                 f"chainrule: numpy.{ufunc.__name__}(..., out=...) would write a traced value "
@@ -127,26 +131,26 @@ class ArrayBox(Box):
         return handler(*args, **kwargs)
 
     # --- operators ----------------------------------------------------------------
-    def __neg__(self): return _ops.negative(self)
+    def __neg__(self): return negative(self)
     def __pos__(self): return self
-    def __abs__(self): return _ops.absolute(self)
-    def __add__(self, other): return _ops.add(self, other)
-    def __radd__(self, other): return _ops.add(other, self)
-    def __sub__(self, other): return _ops.subtract(self, other)
-    def __rsub__(self, other): return _ops.subtract(other, self)
-    def __mul__(self, other): return _ops.multiply(self, other)
-    def __rmul__(self, other): return _ops.multiply(other, self)
-    def __truediv__(self, other): return _ops.true_divide(self, other)
-    def __rtruediv__(self, other): return _ops.true_divide(other, self)
+    def __abs__(self): return absolute(self)
+    def __add__(self, other): return add(self, other)
+    def __radd__(self, other): return add(other, self)
+    def __sub__(self, other): return subtract(self, other)
+    def __rsub__(self, other): return subtract(other, self)
+    def __mul__(self, other): return multiply(self, other)
+    def __rmul__(self, other): return multiply(other, self)
+    def __truediv__(self, other): return true_divide(self, other)
+    def __rtruediv__(self, other): return true_divide(other, self)
     def __floordiv__(self, other): return np.floor_divide(self, other)
     def __rfloordiv__(self, other): return np.floor_divide(other, self)
-    def __mod__(self, other): return _ops.remainder(self, other)
-    def __rmod__(self, other): return _ops.remainder(other, self)
-    def __divmod__(self, other): return (np.floor_divide(self, other), _ops.remainder(self, other))
-    def __pow__(self, other): return _ops.power(self, other)
-    def __rpow__(self, other): return _ops.power(other, self)
-    def __matmul__(self, other): return _ops.matmul(self, other)
-    def __rmatmul__(self, other): return _ops.matmul(other, self)
+    def __mod__(self, other): return remainder(self, other)
+    def __rmod__(self, other): return remainder(other, self)
+    def __divmod__(self, other): return (np.floor_divide(self, other), remainder(self, other))
+    def __pow__(self, other): return power(self, other)
+    def __rpow__(self, other): return power(other, self)
+    def __matmul__(self, other): return matmul(self, other)
+    def __rmatmul__(self, other): return matmul(other, self)
     def __eq__(self, other): return np.equal(self, other)
     def __ne__(self, other): return np.not_equal(self, other)
     def __lt__(self, other): return np.less(self, other)
@@ -199,4 +203,7 @@ class _Ops:
 
 
 _ops = _Ops()
+# The arithmetic primitives, looked up as module globals on the hot path; set by rules/elementwise.py.
+negative = absolute = add = subtract = multiply = true_divide = remainder = power = matmul = None
 _UFUNC_METHODS: dict = {}
+_UFUNCS = registry.UFUNCS

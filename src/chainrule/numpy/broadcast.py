@@ -61,23 +61,15 @@ def cast_like(cotangent, primal):
     return cotangent
 
 
-def unbroadcasting(maker, argnum: int):
-    """Wrap an elementwise VJP maker so its cotangent is summed back to argument `argnum`'s shape and dtype."""
-    def staged(ans, *args, **kwargs):
-        vjp = maker(ans, *args, **kwargs)
-        primal = args[argnum]
-        shape, ans_shape = shape_of(primal), shape_of(ans)
-        if shape == ans_shape and _same_dtype(primal, ans):
+def fit_to_argument(vjp, primal, ans):
+    """`vjp` itself when `primal` has the output's shape and dtype, else `vjp` followed by unbroadcast and cast."""
+    try:
+        if primal.shape == ans.shape and (primal.dtype is ans.dtype or primal.dtype == ans.dtype):
             return vjp
-        ans_ndim = len(ans_shape)
-        return lambda cotangent: cast_like(unbroadcast(vjp(cotangent), shape, ans_ndim), primal)
-    return staged
-
-
-def _same_dtype(a, b) -> bool:
-    """dtype equality where a missing dtype (a Python complex) is not float64 (np.dtype("f8") == None is True)."""
-    a, b = getattr(a, "dtype", None), getattr(b, "dtype", None)
-    return a is b or (a is not None and b is not None and a == b)
+    except AttributeError:
+        pass
+    shape, ans_ndim = shape_of(primal), len(shape_of(ans))
+    return lambda cotangent: cast_like(unbroadcast(vjp(cotangent), shape, ans_ndim), primal)
 
 
 def broadcasting_jvp(rule, argnum: int):

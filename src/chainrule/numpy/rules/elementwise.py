@@ -13,7 +13,7 @@ import numpy as np
 
 from ...core import defjvp, defvjp
 from .. import box, registry
-from ..broadcast import broadcasting_jvp, unbroadcasting
+from ..broadcast import broadcasting_jvp, fit_to_argument
 from ..registry import nondifferentiable, primitive
 
 ONE, MINUS_ONE = "one", "minus_one"
@@ -27,15 +27,42 @@ def def_partials(prim, *partials) -> None:
             defvjp(prim, None, argnums=[argnum])
             defjvp(prim, None, argnums=[argnum])
             continue
-        if partial is ONE:
-            maker, rule = (lambda ans, *args: _identity), (lambda tangent, ans, *args: tangent)
-        elif partial is MINUS_ONE:
-            maker, rule = (lambda ans, *args: operator.neg), (lambda tangent, ans, *args: -tangent)
-        else:
-            maker = (lambda p: lambda ans, *args: lambda cotangent: cotangent * p(ans, *args))(partial)
-            rule = (lambda p: lambda tangent, ans, *args: tangent * p(ans, *args))(partial)
-        defvjp(prim, unbroadcasting(maker, argnum), argnums=[argnum])
-        defjvp(prim, broadcasting_jvp(rule, argnum), argnums=[argnum])
+        defvjp(prim, _partial_vjp_maker(partial, argnum), argnums=[argnum])
+        defjvp(prim, broadcasting_jvp(_partial_jvp(partial), argnum), argnums=[argnum])
+
+
+def _partial_vjp_maker(partial, argnum: int):
+    """The staged VJP `cotangent * partial`, fitted to the argument's shape (hot path: kept flat)."""
+    if partial is ONE or partial is MINUS_ONE:
+        vjp = _identity if partial is ONE else operator.neg
+
+        def constant_maker(ans, *args):
+            primal = args[argnum]
+            try:
+                if primal.shape == ans.shape and primal.dtype is ans.dtype:
+                    return vjp
+            except AttributeError:
+                pass
+            return fit_to_argument(vjp, primal, ans)
+        return constant_maker
+
+    def maker(ans, *args):
+        primal = args[argnum]
+        try:
+            if primal.shape == ans.shape and primal.dtype is ans.dtype:
+                return lambda cotangent: cotangent * partial(ans, *args)
+        except AttributeError:  # a Python scalar: fit_to_argument handles it
+            pass
+        return fit_to_argument(lambda cotangent: cotangent * partial(ans, *args), primal, ans)
+    return maker
+
+
+def _partial_jvp(partial):
+    if partial is ONE:
+        return lambda tangent, ans, *args: tangent
+    if partial is MINUS_ONE:
+        return lambda tangent, ans, *args: -tangent
+    return lambda tangent, ans, *args: tangent * partial(ans, *args)
 
 
 def _identity(cotangent):
@@ -201,6 +228,26 @@ def_partials(remainder,   ONE, lambda ans, x, y: -np.floor(x / y))
 def_partials(copysign,    lambda ans, x, y: np.sign(x) * np.sign(np.copysign(1, y)), None)
 def_partials(floor_divide, None, None)
 # fmt: on
+# multiply is the most common primitive: its VJPs skip the partial's extra call.
+def _multiply_vjp_x(ans, x, y):
+    try:
+        if x.shape == ans.shape and x.dtype is ans.dtype:
+            return lambda cotangent: cotangent * y
+    except AttributeError:
+        pass
+    return fit_to_argument(lambda cotangent: cotangent * y, x, ans)
+
+
+def _multiply_vjp_y(ans, x, y):
+    try:
+        if y.shape == ans.shape and y.dtype is ans.dtype:
+            return lambda cotangent: cotangent * x
+    except AttributeError:
+        pass
+    return fit_to_argument(lambda cotangent: cotangent * x, y, ans)
+
+
+defvjp(multiply, _multiply_vjp_x, _multiply_vjp_y)
 
 
 # Complex parts: not holomorphic, so their VJPs are written out (autograd's convention).
@@ -235,7 +282,8 @@ for _name in NONDIFF_UFUNCS:
     if hasattr(np, _name):
         registry.register(getattr(np, _name), nondifferentiable(getattr(np, _name)))
 
-for _name in ("add", "subtract", "multiply", "true_divide", "power", "negative", "absolute", "remainder",
-              "real", "imag", "conjugate"):
+for _name in ("add", "subtract", "multiply", "true_divide", "power", "negative", "absolute", "remainder"):
+    setattr(box, _name, globals()[_name])
+for _name in ("real", "imag", "conjugate"):
     setattr(box._ops, _name, globals()[_name])
 box._ops.clip = clip

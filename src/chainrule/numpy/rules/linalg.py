@@ -70,7 +70,7 @@ def _matmul_jvp_y(t, ans, x, y):
 
 defvjp(matmul, _matmul_vjp_x, _matmul_vjp_y)
 defjvp(matmul, _matmul_jvp_x, _matmul_jvp_y)
-box._ops.matmul = matmul
+box.matmul = matmul
 
 
 # --- einsum -------------------------------------------------------------------------------
