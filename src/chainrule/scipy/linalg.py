@@ -102,14 +102,14 @@ def _solve_triangular_vjp_a(ans, a, b, *, trans, lower, unit_diagonal):
     def vjp(g):
         solved = solve_triangular_p(a, g, trans=1 - trans, lower=lower, unit_diagonal=unit_diagonal)
         grad = -np.matmul(solved, _swap(ans))
-        return unbroadcast(_triangle(_swap(grad) if trans else grad, lower, unit_diagonal), shape, ndim)
+        return cast_like(unbroadcast(_triangle(_swap(grad) if trans else grad, lower, unit_diagonal), shape, ndim), a)
     return vjp
 
 
 def _solve_triangular_vjp_b(ans, a, b, *, trans, lower, unit_diagonal):
     shape, ndim = np.shape(b), np.ndim(ans)
-    return lambda g: unbroadcast(solve_triangular_p(a, g, trans=1 - trans, lower=lower, unit_diagonal=unit_diagonal),
-                                 shape, ndim)
+    return lambda g: cast_like(unbroadcast(solve_triangular_p(a, g, trans=1 - trans, lower=lower,
+                                                              unit_diagonal=unit_diagonal), shape, ndim), b)
 
 
 def _solve_triangular_jvp_a(t, ans, a, b, *, trans, lower, unit_diagonal):
@@ -320,9 +320,7 @@ def _matrix_function(scipy_fun, name, *, frechet_2d=None, stacks=False):
         size_a = np.max(np.abs(a), axis=(-2, -1), keepdims=True)
         size_e = np.max(np.abs(e), axis=(-2, -1), keepdims=True)
         scale = np.where(size_e > 0, size_e / np.where(size_a > 0, size_a, 1.0), 1.0)
-        a, e = np.broadcast_arrays(a, e)
-        block = np.block([[a, e / scale], [np.zeros_like(a), a]]) if np.ndim(a) == 2 else _block(a, e / scale, a)
-        return value(block, *constants)[..., :n, n:] * scale
+        return value(_block(a, e / scale, a), *constants)[..., :n, n:] * scale
 
     prim = scipy_primitive(value, name)
     frechet = scipy_primitive(frechet_value, f"{name}_frechet")
@@ -380,7 +378,7 @@ def logm(A, disp=True):
     return logm_p(A)
 
 
-def _trigonometric(name):
+def _public_matrix_function(name):
     prim = _matrix_function(getattr(_sl, name), name)[0]
 
     def matrix_function(A):
@@ -390,7 +388,7 @@ def _trigonometric(name):
     return registry.composite(getattr(_sl, name), module=MODULE)(matrix_function)
 
 
-cosm, sinm, tanm, coshm, sinhm, tanhm = (_trigonometric(n) for n in ("cosm", "sinm", "tanm", "coshm", "sinhm", "tanhm"))
+cosm, sinm, tanm, coshm, sinhm, tanhm = (_public_matrix_function(n) for n in ("cosm", "sinm", "tanm", "coshm", "sinhm", "tanhm"))
 
 
 @registry.composite(_sl.fractional_matrix_power, module=MODULE)
