@@ -4,7 +4,8 @@ How each derivative is computed, exactly (no series truncation, no finite differ
 
 - `solve_triangular`, `cholesky`, `cho_factor`, `cho_solve`: triangular solves with the same
   factor (O(n^2) per direction once the factor exists). The derivative of `cholesky` is that of
-  the function SciPy computes, which reads only one triangle of `a`.
+  the function SciPy computes, which reads only one triangle of `a` (and, for complex Hermitian
+  matrices, only the real part of the diagonal).
 - `solve_sylvester` (AX + XB = Q): its derivatives are Sylvester solves with the same A and B;
   the Schur forms of A and B are computed once per call, however many right-hand sides.
 - `sqrtm`: X dX + dX X = dA is a Sylvester solve with A = B = X.
@@ -17,7 +18,8 @@ How each derivative is computed, exactly (no series truncation, no finite differ
   gathers and products of existing primitives. `bandwidth`, `issymmetric`, `ishermitian`: constants.
 
 Stacks of matrices (leading axes) are accepted everywhere. Complex matrices follow autograd's
-convention (transposes, not conjugate transposes); `cholesky`/`cho_factor` are real-only.
+convention (the VJP is the transpose of the JVP under Re(sum(a * b))); for the Cholesky factor of
+a Hermitian matrix, which is not holomorphic, that means conjugates appear in its rules.
 
 >>> import numpy as np, chainrule as cr
 >>> A = np.array([[1.0, 2.0], [0.0, 3.0]])
@@ -152,33 +154,42 @@ def _cholesky_raw(a):
 cholesky_lower = scipy_primitive(_cholesky_raw, "cholesky")
 
 
-def _real_only(a):
-    if _is_complex(a):
-        raise TypeError("chainrule: scipy.linalg.cholesky / cho_factor of a complex (Hermitian) matrix has no "
-                        "derivative rule yet; differentiate a real symmetric matrix, or stop_gradient() it.")
+def _adjoint(x, complex_values: bool):
+    """The conjugate transpose of a stack of matrices (the transpose for real values)."""
+    return np.conjugate(_swap(x)) if complex_values else _swap(x)
 
 
 def _half_lower(y):
-    """tril(y) with its diagonal halved: the Φ of the Cholesky derivative."""
+    """tril(y, -1) + diag(y) / 2: the Φ of the Cholesky derivative."""
     return np.tril(y) - 0.5 * y * np.eye(np.shape(y)[-1])
 
 
 def _cholesky_jvp(t, ans, a):
-    _real_only(a)
-    symmetric = np.tril(t) + _swap(np.tril(t, -1))  # the matrix the lower triangle of t stands for
-    left = solve_triangular_p(ans, symmetric, trans=0, lower=True, unit_diagonal=False)
-    middle = solve_triangular_p(ans, _swap(left), trans=0, lower=True, unit_diagonal=False)  # L^-1 S L^-T
+    """dL = L Φ(L^-1 dS L^-H), dS the Hermitian matrix that the lower triangle of t stands for."""
+    complex_values = _is_complex(ans)
+    strict = np.tril(t, -1)
+    diagonal = (np.real(t) if complex_values else t) * np.eye(np.shape(t)[-1])  # LAPACK reads Re of the diagonal
+    hermitian = strict + _adjoint(strict, complex_values) + diagonal
+    left = solve_triangular_p(ans, hermitian, trans=0, lower=True, unit_diagonal=False)
+    middle = solve_triangular_p(ans, _adjoint(left, complex_values), trans=0, lower=True, unit_diagonal=False)
     return np.matmul(ans, _half_lower(middle))
 
 
 def _cholesky_vjp(ans, a):
-    _real_only(a)
+    """The transpose of the JVP: C = L^-H Φ(L^H G) L^-1 folded back onto the lower triangle (conjugated for complex)."""
+    complex_values = _is_complex(ans)
+    factor_h = _adjoint(ans, complex_values)  # solves with L^H: conj(L) transposed
 
     def vjp(g):
-        right = solve_triangular_p(ans, _half_lower(np.matmul(_swap(ans), g)), trans=1, lower=True,
-                                   unit_diagonal=False)
-        c = _swap(solve_triangular_p(ans, _swap(right), trans=1, lower=True, unit_diagonal=False))
-        return np.tril(c + _swap(c)) - c * np.eye(np.shape(c)[-1])
+        w = np.conjugate(g) if complex_values else g
+        projected = _half_lower(np.matmul(factor_h, w))
+        right = solve_triangular_p(np.conjugate(ans) if complex_values else ans, projected, trans=1, lower=True,
+                                   unit_diagonal=False)  # L^-H Φ
+        c = _adjoint(solve_triangular_p(np.conjugate(ans) if complex_values else ans, _adjoint(right, complex_values),
+                                        trans=1, lower=True, unit_diagonal=False), complex_values)  # ... L^-1
+        diagonal = (np.real(c) if complex_values else c) * np.eye(np.shape(c)[-1])
+        folded = np.tril(c + _adjoint(c, complex_values), -1) + diagonal
+        return np.conjugate(folded) if complex_values else folded
     return vjp
 
 
