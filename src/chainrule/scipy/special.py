@@ -20,8 +20,10 @@ from __future__ import annotations
 import numpy as np
 import scipy.special as _sc
 
+from ..core import defjvp, defvjp
 from ..core.trace import unbox
 from ..numpy import registry
+from ..numpy.broadcast import broadcasting_jvp, fit_to_argument
 from ..numpy.rules.elementwise import def_partials
 from ._wrap import scipy_primitive
 
@@ -108,7 +110,7 @@ def_partials(jv,        _constant("jv", "v"),  lambda ans, v, x: (jv(v - 1, x) -
 def_partials(yv,        _constant("yv", "v"),  lambda ans, v, x: (yv(v - 1, x) - yv(v + 1, x)) / 2)
 def_partials(yn,        _constant("yn", "n"),  lambda ans, n, x: (yn(n - 1, x) - yn(n + 1, x)) / 2)
 def_partials(iv,        _constant("iv", "v"),  lambda ans, v, x: (iv(v - 1, x) + iv(v + 1, x)) / 2)
-def_partials(ive,       _constant("ive", "v"), lambda ans, v, x: (ive(v - 1, x) + ive(v + 1, x)) / 2 - _sign(x) * ans)
+def_partials(ive,       _constant("ive", "v"), lambda ans, v, x: (ive(v - 1, x) + ive(v + 1, x)) / 2 - _sign(x) * ans)  # complex x: rules below
 def_partials(kv,        _constant("kv", "v"),  lambda ans, v, x: -(kv(v - 1, x) + kv(v + 1, x)) / 2)
 def_partials(kve,       _constant("kve", "v"), lambda ans, v, x: ans - (kve(v - 1, x) + kve(v + 1, x)) / 2)
 def_partials(entr,      lambda ans, x: -(np.log(x) + 1))
@@ -146,6 +148,27 @@ def_partials(stdtr,     _constant("stdtr", "df"),
                                                   - (df + 1) / 2 * np.log1p(t ** 2 / df)))
 def_partials(radian,    lambda ans, d, m, s: DEGREE, lambda ans, d, m, s: DEGREE / 60, lambda ans, d, m, s: DEGREE / 3600)
 # fmt: on
+
+
+def _ive_holomorphic_part(ans, v, x):
+    return (ive(v - 1, x) + ive(v + 1, x)) / 2
+
+
+def _ive_jvp(t, ans, v, x):
+    """ive(v, z) = iv(v, z) exp(-|Re z|): for complex z the second factor sees only Re(dz)."""
+    scaled = -np.sign(np.real(unbox(x))) * ans
+    return t * _ive_holomorphic_part(ans, v, x) + scaled * (np.real(t) if np.iscomplexobj(unbox(x)) else t)
+
+
+def _ive_vjp(ans, v, x):
+    def vjp(g):
+        scaled = -np.sign(np.real(unbox(x))) * ans
+        return g * _ive_holomorphic_part(ans, v, x) + (np.real(g * scaled) if np.iscomplexobj(unbox(x)) else g * scaled)
+    return vjp
+
+
+defvjp(ive, lambda ans, v, x: fit_to_argument(_ive_vjp(ans, v, x), x, ans), argnums=[1])
+defjvp(ive, broadcasting_jvp(_ive_jvp, 1), argnums=[1])
 
 
 def _zero_where_x_zero(x, y):
