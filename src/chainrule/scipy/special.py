@@ -56,7 +56,7 @@ def _sign(x):
     return np.sign(unbox(x))
 
 
-# --- one-argument functions ------------------------------------------------------------------
+# --- the ufuncs: one-argument, then several arguments (orders first, as SciPy orders them) -----------
 for _name in ("expit logit log_expit erf erfc erfinv erfcinv erfcx ndtr log_ndtr ndtri dawsn gamma gammaln "
               "loggamma rgamma psi i0 i1 i0e i1e k0 k1 k0e k1e j0 j1 y0 y1 entr exp1 expi ellipk ellipe "
               "exp2 exp10 expm1 log1p cosm1 cbrt sindg cosdg tandg cotdg").split():
