@@ -200,7 +200,8 @@ def test_kink_conventions():
     assert np.allclose(cr.grad(np.max)(np.array([1.0, 3.0, 3.0])), [0, 0.5, 0.5])
     assert np.allclose(cr.grad(lambda x: np.amin(x))(np.array([2.0, 2.0, 5.0])), [0.5, 0.5, 0])
     assert cr.grad(lambda x: np.maximum(x, 1.0))(1.0) == 0.5
-    assert np.isinf(cr.grad(np.sqrt)(0.0))
+    with np.errstate(divide="ignore"):
+        assert np.isinf(cr.grad(np.sqrt)(0.0))
 
 
 def test_value_and_grad_grad_and_aux_elementwise_deriv():

@@ -30,6 +30,12 @@ __all__ += ["NaNError", "check_rule", "debug_nans", "numeric"]
 from .graphview import Graph, compare, explain, symbolic_grad, to_sympy, trace  # noqa: E402
 __all__ += ["Graph", "compare", "explain", "symbolic_grad", "to_sympy", "trace"]
 
+# the calculus toolkit: Taylor polynomials, optimisers and critical points, pictures
+from . import optim, plot  # noqa: E402,F401
+from .series import taylor  # noqa: E402
+
+__all__ += ["optim", "plot", "taylor"]
+
 
 def _load_scipy_rules(ufunc) -> bool:
     """Plain `scipy.special.f(traced)`: import chainrule.scipy.special (which registers f) on first use."""

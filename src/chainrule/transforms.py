@@ -81,6 +81,9 @@ class _Traced:
 
 def _finish(cotangent, leaf, batch_shape=()):
     """The gradient as the user sees it: the leaf's shape and dtype, zeros where independent."""
+    if (type(cotangent) is np.ndarray and type(leaf) is np.ndarray and cotangent.shape == leaf.shape
+            and cotangent.dtype == leaf.dtype and cotangent.flags.writeable):
+        return cotangent  # the common case, already in shape
     shape, dtype = np.shape(unbox(leaf)), np.result_type(unbox(leaf))
     if cotangent is None:
         zeros = np.zeros(tuple(batch_shape) + shape, dtype=dtype)

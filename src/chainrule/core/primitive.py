@@ -68,6 +68,10 @@ class Primitive:
                 raw_args = args[:argnum] + (top._value,) + args[argnum + 1:]
             argnums = (argnum,)
             ans = self.fun(*raw_args, **kwargs)
+        elif boxes == 2 and len(args) == 2 and args[0]._trace is args[1]._trace:  # x + y on one trace
+            raw_args = (args[0]._value, args[1]._value)
+            argnums = (0, 1)
+            ans = self.fun(*raw_args, **kwargs)
         else:
             raw_args = list(args)
             argnums = []

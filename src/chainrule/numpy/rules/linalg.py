@@ -27,9 +27,11 @@ matmul = primitive(np.matmul, "matmul")
 
 
 def _matmul_vjp_x(ans, x, y):
-    x_shape, y_ndim, ans_ndim = np.shape(x), np.ndim(y), np.ndim(ans)
+    x_shape, y_ndim, ans_ndim = x.shape, y.ndim, ans.ndim
     if len(x_shape) == 1 and y_ndim == 1:
         return lambda g: np.expand_dims(g, -1) * y
+    if len(x_shape) == 1 and y_ndim == 2:  # vector @ matrix: one matrix product, batch axes included
+        return lambda g: np.matmul(g, np.swapaxes(y, -1, -2))
     if len(x_shape) == 1:
         return lambda g: unbroadcast(np.matmul(np.expand_dims(g, -2), np.swapaxes(y, -1, -2))[..., 0, :],
                                      x_shape, ans_ndim)
@@ -39,9 +41,11 @@ def _matmul_vjp_x(ans, x, y):
 
 
 def _matmul_vjp_y(ans, x, y):
-    y_shape, x_ndim, ans_ndim = np.shape(y), np.ndim(x), np.ndim(ans)
+    y_shape, x_ndim, ans_ndim = y.shape, x.ndim, ans.ndim
     if x_ndim == 1 and len(y_shape) == 1:
         return lambda g: np.expand_dims(g, -1) * x
+    if len(y_shape) == 1 and x_ndim == 2:  # matrix @ vector
+        return lambda g: np.matmul(g, x)
     if len(y_shape) == 1:
         return lambda g: unbroadcast(np.matmul(np.swapaxes(x, -1, -2), np.expand_dims(g, -1))[..., 0],
                                      y_shape, ans_ndim)
@@ -51,18 +55,22 @@ def _matmul_vjp_y(ans, x, y):
 
 
 def _matmul_jvp_x(t, ans, x, y):
-    x_ndim, y_ndim = np.ndim(x), np.ndim(y)
+    x_ndim, y_ndim = x.ndim, y.ndim
     if x_ndim == 1 and y_ndim == 1:
         return np.sum(t * y, axis=-1)
+    if x_ndim == 1 and y_ndim == 2:
+        return np.matmul(t, y)
     if x_ndim == 1:
         return np.matmul(align_tangent(np.expand_dims(t, -2), 2, y_ndim), y)[..., 0, :]
     return np.matmul(align_tangent(t, x_ndim, max(x_ndim, y_ndim)), y)
 
 
 def _matmul_jvp_y(t, ans, x, y):
-    x_ndim, y_ndim = np.ndim(x), np.ndim(y)
+    x_ndim, y_ndim = x.ndim, y.ndim
     if x_ndim == 1 and y_ndim == 1:
         return np.sum(x * t, axis=-1)
+    if y_ndim == 1 and x_ndim == 2:
+        return np.matmul(t, np.swapaxes(x, -1, -2))
     if y_ndim == 1:
         return np.matmul(x, align_tangent(np.expand_dims(t, -1), 2, x_ndim))[..., 0]
     return np.matmul(x, align_tangent(t, y_ndim, max(x_ndim, y_ndim)))

@@ -101,18 +101,19 @@ def _prod_jvp(t, ans, x, *, axis=None, keepdims=False, dtype=None):
 
 
 def _extremum_weights(ans, x, axes, keepdims):
-    """1/k on each of the k elements that attain the max (or min), 0 elsewhere."""
+    """1/k on each of the k elements that attain the max (or min), 0 elsewhere (ties split evenly)."""
     raw_ans = _raw(ans)
     if np.iscomplexobj(raw_ans):
         raise TypeError(COMPLEX_ORDER_ERROR.format(name="max / min / ptp"))
     hit = _raw(x) == (raw_ans if keepdims else np.reshape(raw_ans, keepdims_shape(x.shape, axes)))
-    return hit / np.sum(hit, axis=axes, keepdims=True)
+    counts = np.sum(hit, axis=axes, keepdims=True)
+    weights = hit.astype(np.result_type(_raw(x), np.float16))
+    return weights if np.all(counts == 1) else weights / counts
 
 
 def _extremum_vjp(ans, x, *, axis=None, keepdims=False):
     shape, axes, ans_ndim = x.shape, normalize_axes(axis, x.ndim), np.ndim(ans)
-    weights = _extremum_weights(ans, x, axes, keepdims)
-    return lambda g: expand_to(g, ans_ndim, shape, axes, keepdims) * weights
+    return lambda g: expand_to(g, ans_ndim, shape, axes, keepdims) * _extremum_weights(ans, x, axes, keepdims)
 
 
 def _extremum_jvp(t, ans, x, *, axis=None, keepdims=False):
