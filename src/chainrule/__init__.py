@@ -5,6 +5,7 @@
 np.float64(2.0)
 """
 from . import numpy  # noqa: F401  (registers every rule)
+from . import _scipy_loader  # noqa: F401  (plain scipy.special calls on traced values load chainrule.scipy)
 from . import extend  # noqa: F401
 from .check import check_grads
 from .numpy.box import ArrayBox, TracedValueError
@@ -36,15 +37,11 @@ from .series import taylor  # noqa: E402
 
 __all__ += ["optim", "plot", "taylor"]
 
-
-def _load_scipy_rules(ufunc) -> bool:
-    """Plain `scipy.special.f(traced)`: import chainrule.scipy.special (which registers f) on first use."""
-    import sys
-    special = sys.modules.get("scipy.special")
-    if special is None or getattr(special, ufunc.__name__, None) is not ufunc:
-        return False
-    from .scipy import special as _special  # noqa: F401  (registers SciPy's ufuncs)
-    return True
-
-
-numpy.registry.load_rules_for = _load_scipy_rules
+# Front doors (PyTorch-style tensors, TensorFlow-style tape) and JAX's transforms.
+from .transforms import hvp  # noqa: E402
+from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled, tensor  # noqa: E402
+from .tape import GradientTape, Variable, constant  # noqa: E402
+from .linearize import linearize  # noqa: E402
+from .custom import custom_jvp, custom_vjp  # noqa: E402
+__all__ += ["GradientTape", "Tensor", "Variable", "constant", "custom_jvp", "custom_vjp", "enable_grad", "hvp",
+            "is_grad_enabled", "linearize", "no_grad", "set_grad_enabled", "tensor"]

@@ -1,4 +1,4 @@
-"""Function transforms with HIPS autograd's names: grad, value_and_grad, jacobian, hessian, make_vjp, ...
+"""Function transforms: HIPS autograd's names (grad, jacobian, make_vjp, ...) and JAX's (jacfwd, jacrev, hvp, ...).
 
 Each transform opens its own trace (a fresh level), boxes the differentiated arguments
 (flattening tuples, lists and dicts), runs the user's function and reads the graph back.
@@ -8,6 +8,7 @@ a whole batch of basis vectors through the rules at once instead of looping over
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Callable
 
 import numpy as np
@@ -19,7 +20,7 @@ from .numpy.box import ArrayBox
 __all__ = [
     "grad", "value_and_grad", "grad_and_aux", "elementwise_grad", "deriv", "jacobian", "hessian",
     "make_vjp", "make_jvp", "make_hvp", "hessian_tensor_product", "hessian_vector_product",
-    "holomorphic_grad", "checkpoint", "stop_gradient", "jacfwd", "jacrev", "jvp", "vjp",
+    "holomorphic_grad", "checkpoint", "stop_gradient", "jacfwd", "jacrev", "jvp", "vjp", "hvp",
 ]
 
 
@@ -65,9 +66,11 @@ class _Traced:
         self.out = fun(*new_args, **kwargs)
 
     def node(self, value):
+        value = lower(value, self.trace)
         return value._node if isinstance(value, Box) and value._trace is self.trace else None
 
     def value(self, value):
+        value = lower(value, self.trace)
         return value._value if isinstance(value, Box) and value._trace is self.trace else value
 
     def pull_back(self, cotangent, end_node, *, free: bool, batch_shape: tuple = ()):
@@ -77,6 +80,59 @@ class _Traced:
         else:
             found = backward_pass(end_node, cotangent, self.roots, free=free)
         return tree_unflatten(self.spec, [_finish(c, leaf, batch_shape) for c, leaf in zip(found, self.leaves)])
+
+
+def lower(value, trace):
+    """`value` without the boxes of levels above `trace`.
+
+    Such boxes belong to tensor graphs that the function built from its traced inputs
+    (`chainrule.tensor(x)` inside `grad(f)`); for this transform they are just values.
+    """
+    while isinstance(value, Box) and value._trace.level > trace.level:
+        value = value._value
+    return value
+
+
+def backward_many(pairs, start_nodes, *, free: bool) -> list:
+    """Cotangents of `start_nodes` (None = zero) from several `(end_node, cotangent)` pairs at once.
+
+    One pair runs the core's reverse pass directly; several are joined by a dummy node whose
+    VJP hands each end node its own cotangent, so shared parts of the graph are walked once.
+    Start nodes may be inner nodes (a tensor's `retain_grad`, a tape's recorded value): the
+    core reports roots only, so an inner node's first VJP is tapped to see its cotangent.
+    """
+    if not pairs:
+        return [None] * len(start_nodes)
+    taps = {}
+    for node in start_nodes:
+        if node.primitive is not None and node.vjps and id(node) not in taps:
+            taps[id(node)] = (node, node.vjps, _Tap(node.vjps[0]))
+            node.vjps = (taps[id(node)][2],) + node.vjps[1:]
+    try:
+        if len(pairs) == 1:
+            found = backward_pass(pairs[0][0], pairs[0][1], start_nodes, free=free)
+        else:
+            join = Node(_JOIN, tuple(node for node, _ in pairs), tuple(_Select(i) for i in range(len(pairs))))
+            found = backward_pass(join, tuple(cotangent for _, cotangent in pairs), start_nodes, free=free)
+    finally:
+        for node, vjps, _ in taps.values():
+            if node.vjps:  # not freed by the pass
+                node.vjps = vjps
+    return [taps[id(node)][2].cotangent if id(node) in taps else cotangent
+            for node, cotangent in zip(start_nodes, found)]
+
+
+class _Tap:
+    """Wraps an inner node's first VJP to keep the cotangent the node received."""
+
+    __slots__ = ("vjp", "cotangent")
+
+    def __init__(self, vjp) -> None:
+        self.vjp, self.cotangent = vjp, None
+
+    def __call__(self, cotangent):
+        self.cotangent = cotangent
+        return self.vjp(cotangent)
 
 
 def _finish(cotangent, leaf, batch_shape=()):
@@ -242,14 +298,11 @@ def make_vjp(fun: Callable, argnum=0, *, argnums=None) -> Callable:
     return vjp_maker
 
 
-def _pull_back_many(run: _Traced, out_leaves, cotangents, batch_shape=()):
-    """Pull back cotangents of several outputs at once (a dummy sum node joins them)."""
+def _pull_back_many(run: _Traced, out_leaves, cotangents, batch_shape=(), *, free: bool = False):
+    """Pull back cotangents of several outputs at once (a dummy node joins them)."""
     pairs = [(run.node(leaf), c) for leaf, c in zip(out_leaves, cotangents) if run.node(leaf) is not None]
-    if len(pairs) <= 1:
-        node, cotangent = pairs[0] if pairs else (None, None)
-        return run.pull_back(cotangent, node, free=False, batch_shape=batch_shape)
-    join = Node(_JOIN, tuple(node for node, _ in pairs), tuple(_Select(i) for i in range(len(pairs))))
-    return run.pull_back(tuple(c for _, c in pairs), join, free=False, batch_shape=batch_shape)
+    found = backward_many(pairs, run.roots, free=free)
+    return tree_unflatten(run.spec, [_finish(c, leaf, batch_shape) for c, leaf in zip(found, run.leaves)])
 
 
 class _Select:
@@ -267,30 +320,80 @@ class _Select:
 _JOIN = Primitive(lambda *xs: xs, "outputs")
 
 
+def _split_aux(out, has_aux: bool, kind: str):
+    if not has_aux:
+        return out, None
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise TypeError(f"chainrule.{kind}(has_aux=True): the function must return a pair (output, aux), "
+                        f"got {type(out).__name__}.")
+    return out[0], out[1]
+
+
+def _scalar(value):
+    """A 0-d array as a NumPy scalar (what every other transform returns for scalars)."""
+    return value[()] if isinstance(value, np.ndarray) and value.ndim == 0 else value
+
+
+# --- Jacobians ----------------------------------------------------------------------------------
+def _jacrev(fun: Callable, chosen, has_aux: bool, kind: str) -> Callable:
+    positions = (chosen,) if isinstance(chosen, int) else tuple(chosen)
+
+    @_wraps(fun, kind)
+    def jacrev_fun(*args, **kwargs):
+        run = _Traced(ReverseTrace(), fun, args, kwargs, positions)
+        out, aux = _split_aux(run.out, has_aux, kind)
+        out_leaves, out_spec = tree_flatten(out)
+        values = [unbox(run.value(leaf)) for leaf in out_leaves]
+        shapes = [np.shape(value) for value in values]
+        if out_spec is None and shapes[0] == ():  # a scalar: the gradient, no batch axis
+            node = run.node(out_leaves[0])
+            one = np.result_type(values[0], np.float64).type(1)
+            found = backward_many([(node, one)] if node is not None else [], run.roots, free=True)
+            result = _unpack(tree_unflatten(run.spec, [_finish(c, leaf) for c, leaf in zip(found, run.leaves)]), chosen)
+        else:
+            sizes = [int(np.prod(shape, dtype=np.int64)) for shape in shapes]
+            total = sum(sizes)
+            identity = np.eye(total)
+            pairs, start = [], 0
+            for leaf, value, shape, size in zip(out_leaves, values, shapes, sizes):
+                node = run.node(leaf)
+                if node is not None:
+                    block = identity[:, start:start + size].astype(np.result_type(value, np.float64), copy=False)
+                    pairs.append((node, block.reshape((total,) + shape)))
+                start += size
+            found = backward_many(pairs, run.roots, free=True)
+            cotangents = [_finish(c, leaf, (total,)) for c, leaf in zip(found, run.leaves)]
+            per_output, start = [], 0
+            for shape, size in zip(shapes, sizes):
+                blocks = [_scalar(np.reshape(c[start:start + size], shape + np.shape(unbox(leaf))))
+                          for c, leaf in zip(cotangents, run.leaves)]
+                per_output.append(_unpack(tree_unflatten(run.spec, blocks), chosen))
+                start += size
+            result = tree_unflatten(out_spec, per_output)
+        return (result, unbox_tree(aux, run.trace)) if has_aux else result
+    return jacrev_fun
+
+
 def jacobian(fun: Callable, argnum=0, *, argnums=None) -> Callable:
     """The Jacobian by reverse mode, shape `out.shape + in.shape`, from one batched backward pass.
+
+    Outputs and inputs may be pytrees (the result nests the input structure inside the
+    output structure, as JAX does).
 
     >>> jacobian(lambda x: x ** 2)(np.array([1.0, 2.0]))
     array([[2., 0.],
            [0., 4.]])
     """
-    chosen, positions = _argnums(argnum, argnums)
-
-    @_wraps(fun, "jacobian")
-    def jacobian_fun(*args, **kwargs):
-        run = _Traced(ReverseTrace(), fun, args, kwargs, positions)
-        value = run.value(run.out)
-        out_shape = np.shape(unbox(value))
-        size = int(np.prod(out_shape))
-        basis = np.eye(size, dtype=np.result_type(unbox(value), np.float64)).reshape((size,) + out_shape)
-        cotangents = run.pull_back(basis, run.node(run.out), free=True, batch_shape=(size,))
-        leaves, spec = tree_flatten(cotangents)
-        reshaped = [np.reshape(c, out_shape + np.shape(c)[1:]) for c in leaves]
-        return _unpack(tree_unflatten(spec, reshaped), chosen)
-    return jacobian_fun
+    return _jacrev(fun, argnum if argnums is None else argnums, False, "jacobian")
 
 
-jacrev = jacobian
+def jacrev(fun: Callable, argnums=0, has_aux: bool = False, *, argnum=None) -> Callable:
+    """JAX's `jacrev`: the Jacobian by reverse mode, all output directions in one backward pass.
+
+    >>> jacrev(lambda x, y: {"p": x * y}, argnums=(0, 1))(2.0, 3.0)
+    {'p': (np.float64(3.0), np.float64(2.0))}
+    """
+    return _jacrev(fun, argnums if argnum is None else argnum, has_aux, "jacrev")
 
 
 # --- forward mode --------------------------------------------------------------------------------
@@ -308,7 +411,7 @@ def make_jvp(fun: Callable, argnum=0) -> Callable:
     return jvp_maker
 
 
-def _push_forward(fun, args, kwargs, positions, tangents, batch_ndim):
+def _push_forward(fun, args, kwargs, positions, tangents, batch_ndim, *, has_aux: bool = False):
     """Run `fun` on a ForwardTrace seeded with `tangents` for the arguments at `positions`."""
     trace = ForwardTrace(batch_ndim)
     primal_leaves, spec = tree_flatten(tuple(args[i] for i in positions))
@@ -317,68 +420,111 @@ def _push_forward(fun, args, kwargs, positions, tangents, batch_ndim):
         raise ValueError(f"chainrule: got {len(tangent_leaves)} tangents for {len(primal_leaves)} inputs; "
                          f"tangents must have the structure of the primals.")
     primal_leaves = [as_differentiable(leaf) for leaf in primal_leaves]
+    for primal, tangent in zip(primal_leaves, tangent_leaves):
+        expected = np.shape(unbox(primal))
+        if np.shape(unbox(tangent))[batch_ndim:] != expected:
+            raise ValueError(f"chainrule: a tangent has shape {np.shape(unbox(tangent))[batch_ndim:]} but its "
+                             f"primal has shape {expected}; tangents must match the primals' shapes.")
     boxes = [ArrayBox(p, trace, t) for p, t in zip(primal_leaves, tangent_leaves)]
     new_args = list(args)
     for position, value in zip(positions, tree_unflatten(spec, boxes)):
         new_args[position] = value
-    out = fun(*new_args, **kwargs)
+    out, aux = _split_aux(fun(*new_args, **kwargs), has_aux, "jvp")
     out_leaves, out_spec = tree_flatten(out)
     values, out_tangents = [], []
+    batch = np.shape(unbox(tangent_leaves[0]))[:batch_ndim] if tangent_leaves else ()
     for leaf in out_leaves:
+        leaf = lower(leaf, trace)
         if isinstance(leaf, Box) and leaf._trace is trace:
             values.append(leaf._value)
             out_tangents.append(leaf._node)
         else:
             values.append(leaf)
-            batch = np.shape(tangent_leaves[0])[:batch_ndim] if tangent_leaves else ()
             zeros = np.zeros(batch + np.shape(unbox(leaf)), dtype=np.result_type(unbox(leaf), np.float64))
             out_tangents.append(zeros if zeros.ndim else zeros[()])
-    return tree_unflatten(out_spec, values), tree_unflatten(out_spec, out_tangents)
+    result = tree_unflatten(out_spec, values), tree_unflatten(out_spec, out_tangents)
+    return result + (unbox_tree(aux, trace),) if has_aux else result
 
 
-def jacfwd(fun: Callable, argnum=0, *, argnums=None) -> Callable:
+def _jacfwd(fun: Callable, chosen, has_aux: bool, kind: str) -> Callable:
+    positions = (chosen,) if isinstance(chosen, int) else tuple(chosen)
+
+    @_wraps(fun, kind)
+    def jacfwd_fun(*args, **kwargs):
+        leaves, spec = tree_flatten(tuple(args[i] for i in positions))
+        leaves = [as_differentiable(leaf) for leaf in leaves]
+        in_shapes = [np.shape(unbox(leaf)) for leaf in leaves]
+        sizes = [int(np.prod(shape, dtype=np.int64)) for shape in in_shapes]
+        total = sum(sizes)
+        if len(leaves) == 1:  # the identity itself, in the leaf's dtype
+            tangents = [np.eye(total, dtype=np.result_type(unbox(leaves[0]))).reshape((total,) + in_shapes[0])]
+        else:
+            identity = np.eye(total)
+            tangents, start = [], 0
+            for leaf, shape, size in zip(leaves, in_shapes, sizes):
+                block = identity[:, start:start + size].astype(np.result_type(unbox(leaf)), copy=False)
+                tangents.append(block.reshape((total,) + shape))
+                start += size
+        args = list(args)
+        for position, value in zip(positions, tree_unflatten(spec, leaves)):
+            args[position] = value
+        values, out_tangents, *aux = _push_forward(fun, args, kwargs, positions, tree_unflatten(spec, tangents), 1,
+                                                   has_aux=has_aux)
+        value_leaves, out_spec = tree_flatten(values)
+        per_output = []
+        for value, tangent in zip(value_leaves, tree_flatten(out_tangents)[0]):
+            out_shape = np.shape(unbox(value))
+            moved = np.moveaxis(tangent, 0, -1) if out_shape else tangent  # out.shape + (total,)
+            blocks, start = [], 0
+            for shape, size in zip(in_shapes, sizes):
+                blocks.append(_scalar(np.reshape(moved[..., start:start + size], out_shape + shape)))
+                start += size
+            per_output.append(_unpack(tree_unflatten(spec, blocks), chosen))
+        result = tree_unflatten(out_spec, per_output)
+        return (result, aux[0]) if has_aux else result
+    return jacfwd_fun
+
+
+def jacfwd(fun: Callable, argnums=0, has_aux: bool = False, *, argnum=None) -> Callable:
     """The Jacobian by forward mode, shape `out.shape + in.shape`, pushing all basis vectors at once.
+
+    Inputs and outputs may be pytrees, as in JAX.
 
     >>> jacfwd(lambda x: x ** 2)(np.array([1.0, 2.0]))
     array([[2., 0.],
            [0., 4.]])
     """
-    chosen, positions = _argnums(argnum, argnums)
-
-    @_wraps(fun, "jacfwd")
-    def jacfwd_fun(*args, **kwargs):
-        leaves, spec = tree_flatten(tuple(args[i] for i in positions))
-        leaves = [as_differentiable(leaf) for leaf in leaves]
-        sizes = [int(np.size(unbox(leaf))) for leaf in leaves]
-        total = sum(sizes)
-        identity = np.eye(total)
-        tangents, start = [], 0
-        for leaf, size in zip(leaves, sizes):
-            block = identity[:, start:start + size].astype(np.result_type(unbox(leaf)), copy=False)
-            tangents.append(block.reshape((total,) + np.shape(unbox(leaf))))
-            start += size
-        args = list(args)
-        for position, value in zip(positions, tree_unflatten(spec, leaves)):
-            args[position] = value
-        value, out_tangent = _push_forward(fun, args, kwargs, positions, tree_unflatten(spec, tangents), 1)
-        out_shape = np.shape(unbox(value))
-        moved = np.moveaxis(out_tangent, 0, -1)  # out.shape + (total,)
-        blocks, start = [], 0
-        for leaf, size in zip(leaves, sizes):
-            blocks.append(np.reshape(moved[..., start:start + size], out_shape + np.shape(unbox(leaf))))
-            start += size
-        return _unpack(tree_unflatten(spec, blocks), chosen)
-    return jacfwd_fun
+    return _jacfwd(fun, argnums if argnum is None else argnum, has_aux, "jacfwd")
 
 
-def hessian(fun: Callable, argnum=0) -> Callable:
-    """The Hessian (shape `x.shape + x.shape`), forward-over-reverse, all directions in one pass.
+def hessian(fun: Callable, argnums=0, *, argnum=None) -> Callable:
+    """The Hessian, shape `out.shape + x.shape + x.shape`: forward-over-reverse (`jacfwd(jacrev(f))`).
+
+    All directions go through in one forward pass that carries the whole identity as a batch
+    of tangents; for a scalar function the inner pass is a plain gradient.
 
     >>> hessian(lambda x: x[0] ** 2 * x[1])(np.array([1.0, 2.0]))
     array([[4., 2.],
            [2., 0.]])
     """
-    return jacfwd(grad(fun, argnum), argnum)
+    chosen = argnums if argnum is None else argnum
+    second = _jacfwd(_jacrev(fun, chosen, False, "jacrev"), chosen, False, "hessian")
+    return _wraps(fun, "hessian")(lambda *args, **kwargs: second(*args, **kwargs))
+
+
+def hvp(fun: Callable, primals, tangents):
+    """The Hessian-vector product H·v of a scalar function, forward-over-reverse, never forming H.
+
+    `primals` and `tangents` are tuples, as for `jvp`; the result has the structure of
+    `primals` (the single array when there is one primal).
+
+    >>> hvp(lambda x: np.sum(x ** 3), (np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),))
+    array([6., 0.])
+    """
+    primals, tangents = tuple(primals), tuple(tangents)
+    positions = tuple(range(len(primals)))
+    _, product = _push_forward(grad(fun, argnums=positions), primals, {}, positions, tangents, 0)
+    return product[0] if len(primals) == 1 else product
 
 
 def make_hvp(fun: Callable, argnum=0) -> Callable:
@@ -421,47 +567,107 @@ def holomorphic_grad(fun: Callable, argnum=0) -> Callable:
 def stop_gradient(x):
     """`x` as a constant: no derivative flows through it, at any level of nesting.
 
+    Works on arrays, tensors, tape variables (their current value) and pytrees of them.
+
     >>> grad(lambda x: x * stop_gradient(x))(3.0)
     np.float64(3.0)
     """
     leaves, spec = tree_flatten(x)
-    return tree_unflatten(spec, [unbox(leaf) for leaf in leaves])
+    return tree_unflatten(spec, [unbox(leaf.read_value() if callable(getattr(leaf, "read_value", None)) else leaf)
+                                 for leaf in leaves])
+
+
+class _Recompute:
+    """The backward pass of one checkpointed call: re-runs the segment once for all its traced arguments."""
+
+    __slots__ = ("fun", "args", "kwargs", "argnums", "cotangent", "results")
+
+    def __init__(self, fun, args, kwargs) -> None:
+        self.fun, self.args, self.kwargs = fun, args, kwargs
+        self.argnums: list = []
+        self.cotangent = self.results = None
+
+    def __call__(self, argnum: int, cotangent):
+        if self.results is None or self.cotangent is not cotangent:
+            pull, _ = make_vjp(self.fun, argnums=tuple(self.argnums))(*self.args, **self.kwargs)
+            self.results = dict(zip(self.argnums, pull(cotangent)))
+            self.cotangent = cotangent
+        result = self.results.pop(argnum)
+        if not self.results:  # every argument has its cotangent: drop the recomputed values
+            self.cotangent = self.results = None
+        return result
 
 
 def checkpoint(fun: Callable) -> Callable:
-    """`fun` whose intermediate values are not stored: the backward pass recomputes them.
+    """`fun` whose intermediate values are not stored: the backward pass recomputes them (JAX's `checkpoint`).
 
-    Trades compute for memory on long chains (peak memory of the backward pass is that of
-    one segment). Gradients are the same as without it.
+    Trades compute for memory on long chains: only each checkpointed segment's inputs are
+    kept, and the backward pass holds one segment's graph at a time. Gradients are the same
+    as without it.
+
+    >>> segment = checkpoint(lambda x: np.sin(x) * 2.0)
+    >>> float(grad(lambda x: segment(segment(x)))(0.5)) == float(grad(lambda x: np.sin(np.sin(x) * 2.0) * 2.0)(0.5))
+    True
     """
     def run_raw(*args, **kwargs):
         return fun(*args, **kwargs)
 
     prim = Primitive(run_raw, f"checkpoint({_name(fun)})", batch_aware=True)
-    prim.vjp_argnum = lambda argnum, ans, args, kwargs: (
-        lambda cotangent: make_vjp(fun, argnum)(*args, **kwargs)[0](cotangent))
+    last = threading.local()
+
+    def vjp_argnum(argnum, ans, args, kwargs):
+        shared = getattr(last, "shared", None)
+        if shared is None or shared.args is not args:  # the first traced argument of a new call
+            shared = last.shared = _Recompute(fun, args, kwargs)
+        shared.argnums.append(argnum)
+        return functools.partial(shared, argnum)
+
+    prim.vjp_argnum = vjp_argnum
     prim.jvp_argnum = lambda argnum, tangent, ans, args, kwargs: (
         _push_forward(fun, args, kwargs, (argnum,), (tangent,), np.ndim(tangent) - np.ndim(unbox(args[argnum])))[1])
-    return functools.wraps(fun)(lambda *args, **kwargs: prim(*args, **kwargs))
+
+    @functools.wraps(fun)
+    def checkpointed(*args, **kwargs):
+        try:
+            return prim(*args, **kwargs)
+        finally:
+            last.shared = None  # keep no reference to this call's arguments
+    return checkpointed
 
 
 # --- JAX-style spellings ---------------------------------------------------------------------
-def jvp(fun: Callable, primals, tangents):
-    """JAX's `jvp`: `(fun(*primals), J @ tangents)` for tuples of primals and tangents.
+def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
+    """JAX's `jvp`: `(fun(*primals), J @ tangents)` for tuples of primals and tangents (pytrees allowed).
 
     >>> jvp(lambda x, y: x * y, (2.0, 3.0), (1.0, 0.0))
     (np.float64(6.0), np.float64(3.0))
     """
     primals, tangents = tuple(primals), tuple(tangents)
-    return _push_forward(fun, primals, {}, tuple(range(len(primals))), tangents, 0)
+    if len(primals) != len(tangents):
+        raise ValueError(f"chainrule.jvp: {len(primals)} primals but {len(tangents)} tangents; pass one tangent "
+                         f"per primal, with the same structure.")
+    return _push_forward(fun, primals, {}, tuple(range(len(primals))), tangents, 0, has_aux=has_aux)
 
 
-def vjp(fun: Callable, *primals):
+def vjp(fun: Callable, *primals, has_aux: bool = False):
     """JAX's `vjp`: `(fun(*primals), vjp_fun)` where `vjp_fun(cotangent)` returns a tuple, one per primal.
+
+    The cotangent has the structure of the output; `vjp_fun` may be called many times.
+    With `has_aux=True`, `fun` returns `(output, aux)` and `vjp` returns `(output, vjp_fun, aux)`.
 
     >>> out, pull = vjp(lambda x, y: x * y, 2.0, 3.0)
     >>> out, pull(1.0)
     (np.float64(6.0), (np.float64(3.0), np.float64(2.0)))
     """
-    pull, out = make_vjp(fun, argnums=tuple(range(len(primals))))(*primals)
-    return out, pull
+    run = _Traced(ReverseTrace(), fun, primals, {}, tuple(range(len(primals))))
+    out, aux = _split_aux(run.out, has_aux, "vjp")
+    out_leaves, out_spec = tree_flatten(out)
+
+    def vjp_fun(cotangent):
+        cotangents, spec = tree_flatten(cotangent)
+        if spec != out_spec or len(cotangents) != len(out_leaves):
+            raise ValueError(f"chainrule.vjp: the cotangent has {len(cotangents)} leaves but the output has "
+                             f"{len(out_leaves)}; pass a cotangent with the output's structure.")
+        return _pull_back_many(run, out_leaves, cotangents)
+    value = tree_unflatten(out_spec, [run.value(leaf) for leaf in out_leaves])
+    return (value, vjp_fun, unbox_tree(aux, run.trace)) if has_aux else (value, vjp_fun)

@@ -27,8 +27,23 @@ def unbroadcast(cotangent, shape: tuple, ans_ndim: int):
             axes.append(batch + leading + i)
     if not axes:
         return cotangent
-    summed = np.sum(cotangent, axis=tuple(axes), keepdims=True)
-    return np.reshape(summed, cotangent_shape[:batch] + tuple(shape))
+    if not hasattr(cotangent, "sum"):
+        cotangent = np.asarray(cotangent)
+    # methods, not np.sum / np.reshape: same dispatch for traced values, less overhead on arrays
+    return cotangent.sum(axis=tuple(axes), keepdims=True).reshape(cotangent_shape[:batch] + tuple(shape))
+
+
+# Below this many elements a broadcast is materialised: a copy is cheaper than np.broadcast_to's view.
+_SMALL = 1 << 14
+
+
+def broadcast_to(value, shape: tuple):
+    """`np.broadcast_to(value, shape)`, faster for small plain arrays (then a writable copy)."""
+    if type(value) is np.ndarray and value.size and np.prod(shape) <= _SMALL:
+        out = np.empty(shape, dtype=value.dtype)
+        out[...] = value
+        return out
+    return np.broadcast_to(value, shape)
 
 
 def align_tangent(tangent, ndim: int, target_ndim: int):
@@ -45,7 +60,7 @@ def broadcast_tangent(tangent, ans_shape: tuple, tangent_batch: tuple):
     target = tuple(tangent_batch) + tuple(ans_shape)
     if shape_of(tangent) == target:
         return tangent
-    return np.broadcast_to(tangent, target)
+    return broadcast_to(tangent, target)
 
 
 def cast_like(cotangent, primal):

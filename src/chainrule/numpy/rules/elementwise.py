@@ -137,6 +137,8 @@ def clip_dispatch(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **
 def _power_partial(x, y):
     """d(x**y)/dx = y x**(y-1), and 0 where y == 0 (not 0 * inf at x = 0)."""
     if isinstance(y, (int, float)):
+        if y == 2:  # the common square: one operation fewer at every derivative order
+            return 2 * x
         return y * x ** (y - 1) if y != 0 else 0 * x
     return y * x ** np.where(y == 0, 1, y - 1)
 

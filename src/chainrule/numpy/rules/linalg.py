@@ -31,13 +31,13 @@ def _matmul_vjp_x(ans, x, y):
     if len(x_shape) == 1 and y_ndim == 1:
         return lambda g: np.expand_dims(g, -1) * y
     if len(x_shape) == 1 and y_ndim == 2:  # vector @ matrix: one matrix product, batch axes included
-        return lambda g: np.matmul(g, np.swapaxes(y, -1, -2))
+        return lambda g: np.matmul(g, y.mT)
     if len(x_shape) == 1:
-        return lambda g: unbroadcast(np.matmul(np.expand_dims(g, -2), np.swapaxes(y, -1, -2))[..., 0, :],
+        return lambda g: unbroadcast(np.matmul(np.expand_dims(g, -2), y.mT)[..., 0, :],
                                      x_shape, ans_ndim)
     if y_ndim == 1:
         return lambda g: unbroadcast(np.expand_dims(g, -1) * y, x_shape, ans_ndim + 1)
-    return lambda g: unbroadcast(np.matmul(g, np.swapaxes(y, -1, -2)), x_shape, ans_ndim)
+    return lambda g: unbroadcast(np.matmul(g, y.mT), x_shape, ans_ndim)
 
 
 def _matmul_vjp_y(ans, x, y):
@@ -47,11 +47,11 @@ def _matmul_vjp_y(ans, x, y):
     if len(y_shape) == 1 and x_ndim == 2:  # matrix @ vector
         return lambda g: np.matmul(g, x)
     if len(y_shape) == 1:
-        return lambda g: unbroadcast(np.matmul(np.swapaxes(x, -1, -2), np.expand_dims(g, -1))[..., 0],
+        return lambda g: unbroadcast(np.matmul(x.mT, np.expand_dims(g, -1))[..., 0],
                                      y_shape, ans_ndim)
     if x_ndim == 1:
         return lambda g: unbroadcast(np.expand_dims(x, -1) * np.expand_dims(g, -2), y_shape, ans_ndim + 1)
-    return lambda g: unbroadcast(np.matmul(np.swapaxes(x, -1, -2), g), y_shape, ans_ndim)
+    return lambda g: unbroadcast(np.matmul(x.mT, g), y_shape, ans_ndim)
 
 
 def _matmul_jvp_x(t, ans, x, y):
@@ -70,7 +70,7 @@ def _matmul_jvp_y(t, ans, x, y):
     if x_ndim == 1 and y_ndim == 1:
         return np.sum(x * t, axis=-1)
     if y_ndim == 1 and x_ndim == 2:
-        return np.matmul(t, np.swapaxes(x, -1, -2))
+        return np.matmul(t, x.mT)
     if y_ndim == 1:
         return np.matmul(x, align_tangent(np.expand_dims(t, -1), 2, x_ndim))[..., 0]
     return np.matmul(x, align_tangent(t, y_ndim, max(x_ndim, y_ndim)))

@@ -9,6 +9,7 @@ import numpy as np
 
 from ...core import defjvp, defvjp
 from .. import box, registry
+from ..broadcast import broadcast_to
 from ..registry import composite, primitive
 from .elementwise import COMPLEX_ORDER_ERROR
 
@@ -34,7 +35,7 @@ def expand_to(cotangent, ans_ndim: int, shape: tuple, axes: tuple, keepdims: boo
     batch = cotangent.shape[:cotangent.ndim - ans_ndim] if hasattr(cotangent, "shape") else ()
     if not keepdims:
         cotangent = np.reshape(cotangent, batch + keepdims_shape(shape, axes))
-    return np.broadcast_to(cotangent, batch + tuple(shape))
+    return broadcast_to(cotangent, batch + tuple(shape))
 
 
 def _raw(x):
@@ -106,9 +107,9 @@ def _extremum_weights(ans, x, axes, keepdims):
     if np.iscomplexobj(raw_ans):
         raise TypeError(COMPLEX_ORDER_ERROR.format(name="max / min / ptp"))
     hit = _raw(x) == (raw_ans if keepdims else np.reshape(raw_ans, keepdims_shape(x.shape, axes)))
-    counts = np.sum(hit, axis=axes, keepdims=True)
+    counts = hit.sum(axis=axes, keepdims=True)
     weights = hit.astype(np.result_type(_raw(x), np.float16))
-    return weights if np.all(counts == 1) else weights / counts
+    return weights if (counts == 1).all() else weights / counts
 
 
 def _extremum_vjp(ans, x, *, axis=None, keepdims=False):
