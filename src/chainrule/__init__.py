@@ -5,6 +5,7 @@
 np.float64(2.0)
 """
 from . import numpy  # noqa: F401  (registers every rule)
+from . import _scipy_loader  # noqa: F401  (plain scipy.special calls on traced values load chainrule.scipy)
 from . import extend  # noqa: F401
 from .check import check_grads
 from .numpy.box import ArrayBox, TracedValueError

@@ -2,7 +2,8 @@
 
 Same call as HIPS autograd's: `check_grads(f, argnum=0, modes=("fwd", "rev"), order=2)(*args)`
 raises AssertionError when a derivative disagrees with central differences along a random
-direction. Order k checks the derivative of the derivative, k times.
+direction. Order k checks the derivative of the derivative, k times. Complex inputs are
+perturbed in their real and imaginary parts (a complex random direction).
 
 A quick central difference is tried first. When it disagrees, the numerical derivative is
 re-measured with Richardson extrapolation and an error bar (chainrule.numeric); if AD still
@@ -41,7 +42,13 @@ def _add(tree, other, scale):
 
 
 def _inner(a, b) -> float:
-    return float(sum(np.real(np.vdot(np.asarray(x), np.asarray(y)))
+    """Re(sum(a * b)): the pairing under which a VJP is the transpose of the JVP.
+
+    With autograd's complex convention (the VJP of a holomorphic f is g * f'(z), no
+    conjugate) `<vjp(c), v> == <c, jvp(v)>` holds for this bilinear pairing, not for
+    the Hermitian one (np.vdot); for real values the two are the same.
+    """
+    return float(sum(np.real(np.sum(np.multiply(x, y)))
                      for x, y in zip(tree_flatten(a)[0], tree_flatten(b)[0])))
 
 

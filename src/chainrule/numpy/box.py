@@ -104,9 +104,12 @@ class ArrayBox(Box):
                     f"np.outer, ...), or stop_gradient() the argument if it is a constant.")
             return handler(*inputs, **kwargs)
         handler = registry.UFUNCS.get(ufunc)
+        if handler is None and registry.load_rules_for is not None and registry.load_rules_for(ufunc):
+            handler = registry.UFUNCS.get(ufunc)
         if handler is None:
+            where = "numpy." if getattr(np, ufunc.__name__, None) is ufunc else "the ufunc "
             raise TypeError(
-                f"chainrule: numpy.{ufunc.__name__} has no derivative rule. Define one with "
+                f"chainrule: {where}{ufunc.__name__} has no derivative rule. Define one with "
                 f"chainrule.extend.primitive/defvjp, or apply it to stop_gradient(x) if the "
                 f"result should be a constant.")
         if "where" in kwargs:

@@ -17,27 +17,34 @@ FUNCTIONS: dict = {}
 NONDIFF: set = set()
 # (numpy module name, function name) -> what `chainrule.numpy` exports under that name
 PUBLIC: dict = {}
+# Called with a ufunc that has no handler yet; returns True if it registered one. The top-level
+# package installs a loader for SciPy's ufuncs (this layer never imports the layers above it).
+load_rules_for = None
 
 
-def register(numpy_fun, handler, public=None) -> None:
-    """Route `numpy_fun` applied to traced values to `handler`; export `public` (default `handler`)."""
+def register(numpy_fun, handler, public=None, *, module: str | None = None) -> None:
+    """Route `numpy_fun` applied to traced values to `handler`; export `public` (default `handler`).
+
+    `module` is the public namespace it is exported under (default: `numpy_fun.__module__`,
+    or "numpy" for ufuncs, which have none; SciPy's ufuncs pass "scipy.special").
+    """
     (UFUNCS if isinstance(numpy_fun, np.ufunc) else FUNCTIONS)[numpy_fun] = handler
-    module = getattr(numpy_fun, "__module__", None) or "numpy"
+    module = module or getattr(numpy_fun, "__module__", None) or "numpy"
     PUBLIC[(module, numpy_fun.__name__)] = handler if public is None else public
 
 
-def primitive(fun, name: str | None = None, *, numpy_fun=None) -> Primitive:
+def primitive(fun, name: str | None = None, *, numpy_fun=None, module: str | None = None) -> Primitive:
     """A batch-aware primitive over `fun`, registered for `numpy_fun` (default: `fun`)."""
     prim = Primitive(fun, name or getattr(numpy_fun or fun, "__name__", None), batch_aware=True)
     if numpy_fun is not False:
-        register(numpy_fun if numpy_fun is not None else fun, prim)
+        register(numpy_fun if numpy_fun is not None else fun, prim, module=module)
     return prim
 
 
-def nondifferentiable(numpy_fun):
+def nondifferentiable(numpy_fun, *, module: str | None = None):
     """A wrapper that runs `numpy_fun` on raw values: its result is a constant."""
     NONDIFF.add(numpy_fun)
-    module = getattr(numpy_fun, "__module__", None) or "numpy"
+    module = module or getattr(numpy_fun, "__module__", None) or "numpy"
     PUBLIC[(module, numpy_fun.__name__)] = numpy_fun
 
     def on_raw_values(*args, **kwargs):
@@ -47,7 +54,7 @@ def nondifferentiable(numpy_fun):
     return on_raw_values
 
 
-def composite(numpy_fun, *, register_it: bool = True):
+def composite(numpy_fun, *, register_it: bool = True, module: str | None = None):
     """Decorator: a function written with chainrule's primitives that stands for `numpy_fun`.
 
     Called without any traced argument it runs `numpy_fun` itself, so `chainrule.numpy`
@@ -64,6 +71,6 @@ def composite(numpy_fun, *, register_it: bool = True):
         dispatch.__doc__ = fun.__doc__ or getattr(numpy_fun, "__doc__", None)
         dispatch.__wrapped__ = fun
         if register_it:
-            register(numpy_fun, fun, dispatch)
+            register(numpy_fun, fun, dispatch, module=module)
         return dispatch
     return decorate

@@ -75,7 +75,16 @@ def _nonzero(x, fill=1.0):
 
 
 def _mask(condition, dtype_like):
+    """A 0/1 mask for the order-based rules (maximum, minimum, fmax, fmin, clip)."""
+    if np.iscomplexobj(_raw(dtype_like)):
+        raise TypeError(COMPLEX_ORDER_ERROR.format(name="maximum / minimum / fmax / fmin / clip"))
     return np.asarray(condition, dtype=np.result_type(_raw(dtype_like), np.float16))
+
+
+COMPLEX_ORDER_ERROR = (
+    "chainrule: {name} of complex values is not differentiable: complex numbers have no order "
+    "(NumPy compares them lexicographically, real part first, which has a kink wherever two real "
+    "parts are equal). Compare np.abs(z) or np.real(z) instead, e.g. np.where(np.abs(a) > np.abs(b), a, b).")
 
 
 def _raw(x):
@@ -145,6 +154,13 @@ def _abs_partial(ans, x):
     return np.sign(x)
 
 
+def _abs_jvp(tangent, ans, x):
+    """|z| is real: its tangent is Re(conj(z) t) / |z| (for real x: sign(x) t)."""
+    if np.iscomplexobj(_raw(x)):
+        return np.real(tangent * _abs_partial(ans, x))
+    return tangent * np.sign(x)
+
+
 def _between(ans, x, lower, upper):
     inside = np.ones_like(_raw(x), dtype=bool)
     if lower is not None:
@@ -170,6 +186,7 @@ def_partials(sqrt,        lambda ans, x: 0.5 / ans)
 def_partials(cbrt,        lambda ans, x: 1 / (3 * ans ** 2))
 def_partials(reciprocal,  lambda ans, x: -ans ** 2)
 def_partials(absolute,    _abs_partial)
+defjvp(absolute, broadcasting_jvp(_abs_jvp, 0))
 def_partials(fabs,        lambda ans, x: np.sign(x))
 def_partials(exp,         lambda ans, x: ans)
 def_partials(exp2,        lambda ans, x: ans * ln2)
@@ -190,7 +207,7 @@ def_partials(sinh,        lambda ans, x: np.cosh(x))
 def_partials(cosh,        lambda ans, x: np.sinh(x))
 def_partials(tanh,        lambda ans, x: 1 - ans ** 2)
 def_partials(arcsinh,     lambda ans, x: 1 / np.sqrt(x ** 2 + 1))
-def_partials(arccosh,     lambda ans, x: 1 / np.sqrt(x ** 2 - 1))
+def_partials(arccosh,     lambda ans, x: 1 / (np.sqrt(x - 1) * np.sqrt(x + 1)))  # not sqrt(x**2-1): complex branch
 def_partials(arctanh,     lambda ans, x: 1 / (1 - x ** 2))
 def_partials(deg2rad,     lambda ans, x: np.pi / 180)
 def_partials(rad2deg,     lambda ans, x: 180 / np.pi)
@@ -251,10 +268,12 @@ _def_complex_part(real,      lambda ans, x: lambda g: _match_complex(x, g),     
 _def_complex_part(imag,      lambda ans, x: lambda g: _match_complex(x, -1j * g),           lambda t, ans, x: np.imag(t))
 _def_complex_part(conjugate, lambda ans, x: lambda g: np.conjugate(g),                      lambda t, ans, x: np.conjugate(t))
 _def_complex_part(angle,     lambda ans, x: lambda g: _match_complex(x, g * np.conjugate(x * 1j) / _nonzero(np.abs(x)) ** 2),
-                             lambda t, ans, x: np.real(t * np.conjugate(x * -1j)) / _nonzero(np.abs(x)) ** 2)
+                             lambda t, ans, x: np.real(t * np.conjugate(x * 1j)) / _nonzero(np.abs(x)) ** 2)
 # fmt: on
 registry.register(np.conj, conjugate)
 registry.register(np.abs, absolute)
+registry.register(np.degrees, rad2deg)  # separate ufunc objects computing the same thing
+registry.register(np.radians, deg2rad)
 
 # Comparisons, logic, rounding and predicates: piecewise constant, so their results are constants.
 NONDIFF_UFUNCS = (

@@ -11,6 +11,7 @@ from ...core import defjvp, defvjp
 from .. import box, registry
 from ..broadcast import broadcast_to
 from ..registry import composite, primitive
+from .elementwise import COMPLEX_ORDER_ERROR
 
 
 def normalize_axes(axis, ndim: int) -> tuple:
@@ -103,6 +104,8 @@ def _prod_jvp(t, ans, x, *, axis=None, keepdims=False, dtype=None):
 def _extremum_weights(ans, x, axes, keepdims):
     """1/k on each of the k elements that attain the max (or min), 0 elsewhere (ties split evenly)."""
     raw_ans = _raw(ans)
+    if np.iscomplexobj(raw_ans):
+        raise TypeError(COMPLEX_ORDER_ERROR.format(name="max / min / ptp"))
     hit = _raw(x) == (raw_ans if keepdims else np.reshape(raw_ans, keepdims_shape(x.shape, axes)))
     counts = hit.sum(axis=axes, keepdims=True)
     weights = hit.astype(np.result_type(_raw(x), np.float16))
