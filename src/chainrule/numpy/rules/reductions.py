@@ -16,6 +16,8 @@ from .elementwise import COMPLEX_ORDER_ERROR
 
 def normalize_axes(axis, ndim: int) -> tuple:
     """Axes as sorted negative integers; None means all."""
+    if type(axis) is int and ndim and -ndim <= axis < ndim:  # the common case, kept cheap
+        return (axis % ndim - ndim,)
     if axis is None:
         return tuple(range(-ndim, 0))
     axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
@@ -34,7 +36,8 @@ def expand_to(cotangent, ans_ndim: int, shape: tuple, axes: tuple, keepdims: boo
     """A reduced cotangent (batch + reduced shape) broadcast back to batch + `shape`."""
     batch = cotangent.shape[:cotangent.ndim - ans_ndim] if hasattr(cotangent, "shape") else ()
     if not keepdims:
-        cotangent = np.reshape(cotangent, batch + keepdims_shape(shape, axes))
+        cotangent = cotangent.reshape(batch + keepdims_shape(shape, axes)) if batch or ans_ndim else \
+            np.reshape(cotangent, keepdims_shape(shape, axes))
     return broadcast_to(cotangent, batch + tuple(shape))
 
 
@@ -45,19 +48,19 @@ def _raw(x):
 
 
 def _sum(x, *, axis=None, keepdims=False, dtype=None):
-    return np.sum(x, axis=axis, keepdims=keepdims, dtype=dtype)
+    return x.sum(axis=axis, keepdims=keepdims, dtype=dtype)
 
 
 def _prod(x, *, axis=None, keepdims=False, dtype=None):
-    return np.prod(x, axis=axis, keepdims=keepdims, dtype=dtype)
+    return x.prod(axis=axis, keepdims=keepdims, dtype=dtype)
 
 
 def _max(x, *, axis=None, keepdims=False):
-    return np.max(x, axis=axis, keepdims=keepdims)
+    return x.max(axis=axis, keepdims=keepdims)
 
 
 def _min(x, *, axis=None, keepdims=False):
-    return np.min(x, axis=axis, keepdims=keepdims)
+    return x.min(axis=axis, keepdims=keepdims)
 
 
 sum_ = primitive(_sum, "sum", numpy_fun=False)
