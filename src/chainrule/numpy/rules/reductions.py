@@ -72,7 +72,7 @@ cumprod = primitive(lambda x, *, axis: np.cumprod(x, axis=axis), "cumprod", nump
 
 
 def _sum_vjp(ans, x, *, axis=None, keepdims=False, dtype=None):
-    shape, axes, ans_ndim = x.shape, normalize_axes(axis, x.ndim), np.ndim(ans)
+    shape, axes, ans_ndim = x.shape, normalize_axes(axis, x.ndim), ans.ndim
     return lambda g: expand_to(g, ans_ndim, shape, axes, keepdims)
 
 
@@ -95,7 +95,7 @@ def _others_product(x, ans, axes, keepdims):
 
 
 def _prod_vjp(ans, x, *, axis=None, keepdims=False, dtype=None):
-    shape, axes, ans_ndim = x.shape, normalize_axes(axis, x.ndim), np.ndim(ans)
+    shape, axes, ans_ndim = x.shape, normalize_axes(axis, x.ndim), ans.ndim
     return lambda g: expand_to(g, ans_ndim, shape, axes, keepdims) * _others_product(x, ans, axes, keepdims)
 
 
@@ -116,7 +116,7 @@ def _extremum_weights(ans, x, axes, keepdims):
 
 
 def _extremum_vjp(ans, x, *, axis=None, keepdims=False):
-    shape, axes, ans_ndim = x.shape, normalize_axes(axis, x.ndim), np.ndim(ans)
+    shape, axes, ans_ndim = x.shape, normalize_axes(axis, x.ndim), ans.ndim
     return lambda g: expand_to(g, ans_ndim, shape, axes, keepdims) * _extremum_weights(ans, x, axes, keepdims)
 
 
