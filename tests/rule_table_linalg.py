@@ -5,7 +5,7 @@ tests/rule_table.py (check_grads forward and reverse to `order`, batched Jacobia
 direction at a time) plus the traced value against NumPy's. Complex cases are wrapped into real
 functions of (real part, imaginary part) that return (real part, imaginary part), so chainrule's
 complex convention is checked through ordinary real derivatives. `needs` names a core fix a case
-relies on ("complex-core": complex |z| JVP and Python-complex dtypes, see tests/test_rules_linalg.py).
+relies on ("complex-core": complex |z| JVP and Python-complex dtypes, see COMPLEX_CORE in tests/test_rules.py).
 """
 import numpy as np
 

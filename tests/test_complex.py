@@ -1,4 +1,4 @@
-"""Complex numbers with autograd's convention: the whole rule table on complex inputs, and the convention itself.
+"""Complex numbers with autograd's convention: the convention itself (the rule table on complex inputs is in test_rules.py).
 
 For a real-valued f(z), z = x + iy, `grad` returns df/dx - i df/dy (the conjugate of the
 Wirtinger derivative df/dz-bar, times 2); the VJP of a holomorphic function is g * f'(z), no
@@ -9,35 +9,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.extend import defjvp, defvjp, primitive
-from rule_table_complex import cases, order_cases
-
-CASES = cases()
-IDS = [c[0] for c in CASES]
-
-
-@pytest.mark.parametrize("name,fun,args,argnums", CASES, ids=IDS)
-def test_check_grads_order_2_complex(name, fun, args, argnums):
-    cr.check_grads(fun, argnum=argnums, modes=("fwd", "rev"), order=2)(*args)
-
-
-@pytest.mark.parametrize("name,fun,args,argnums", CASES, ids=IDS)
-def test_batched_jacobians_match_one_direction_at_a_time_complex(name, fun, args, argnums):
-    """jacfwd pushes all basis directions at once, jacobian pulls back all basis cotangents at once."""
-    positions = (argnums,) if isinstance(argnums, int) else argnums
-    out = fun(*args)
-    for position in positions:
-        x = args[position]
-        dtype = np.result_type(x)
-        forward = cr.jacfwd(fun, position)(*args)
-        columns = [np.reshape(cr.make_jvp(fun, position)(*args)(d.reshape(np.shape(x)).astype(dtype))[1], -1)
-                   for d in np.eye(np.size(x))]
-        np.testing.assert_allclose(forward, np.stack(columns, -1).reshape(np.shape(out) + np.shape(x)),
-                                   rtol=1e-10, atol=1e-12)
-        reverse = cr.jacobian(fun, position)(*args)
-        pull = cr.make_vjp(fun, position)(*args)[0]
-        out_dtype = np.result_type(out, np.float64)
-        rows = [pull(c.reshape(np.shape(out)).astype(out_dtype)) for c in np.eye(np.size(out))]
-        np.testing.assert_allclose(reverse, np.reshape(rows, np.shape(out) + np.shape(x)), rtol=1e-10, atol=1e-12)
+from rule_table_complex import order_cases
 
 
 @pytest.mark.parametrize("name,fun,z", order_cases(), ids=[c[0] for c in order_cases()])
