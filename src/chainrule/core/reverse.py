@@ -23,6 +23,12 @@ class ReverseTrace(Trace):
             if maker is not None:
                 vjp = maker(ans, *raw_args, **kwargs) if kwargs else maker(ans, *raw_args)
                 return top.__class__(ans, self, Node(primitive, (top._node,), (vjp,)))
+        if len(argnums) == 2 and not kwargs:  # fast path: x + y, x @ y with both traced
+            first, second = makers.get(argnums[0]), makers.get(argnums[1])
+            if first is not None and second is not None:
+                vjps = (first(ans, *raw_args), second(ans, *raw_args))
+                parents = (args[argnums[0]]._node, args[argnums[1]]._node)
+                return top.__class__(ans, self, Node(primitive, parents, vjps))
         parents = []
         vjps = []
         for argnum in argnums:

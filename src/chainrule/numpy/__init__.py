@@ -22,8 +22,7 @@ from .rules.shape import array, asarray
 _EXPORTS = {name: fun for (module, name), fun in _PUBLIC.items() if module == "numpy"}
 _EXPORTS.update({"array": array, "asarray": asarray, "asanyarray": asarray})
 # NumPy's other spellings of the same functions (np.abs is np.absolute, np.acos is np.arccos, ...)
-for _alias in dir(_np):
-    _target = getattr(_np, _alias)
+for _alias, _target in list(vars(_np).items()):  # vars, not dir: dir would import numpy's lazy submodules
     if _alias not in _EXPORTS and callable(_target) and getattr(_target, "__name__", None) in _EXPORTS \
             and getattr(_np, _target.__name__, None) is _target:
         _EXPORTS[_alias] = _EXPORTS[_target.__name__]
