@@ -6,18 +6,8 @@ import numpy as np
 import pytest
 
 import chainrule as cr
+from textbook_examples import chain, textbook
 
-
-def textbook(w, x, y, z):
-    a, b = (w + x + y + z) ** 2, (w + x - y - z) ** 2
-    u, v = (a + b) ** 2, (a - b) ** 2
-    return (u + v) ** 2
-
-
-def chain(x):
-    y = 2 * x ** 3 + 3
-    z = y ** 2
-    return z
 
 
 def named_sin(a, x, b):
