@@ -5,6 +5,8 @@ directions at once). Shapes here are always "batch axes + the primal's shape".
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -39,7 +41,7 @@ _SMALL = 1 << 14
 
 def broadcast_to(value, shape: tuple):
     """`np.broadcast_to(value, shape)`, faster for small plain arrays (then a writable copy)."""
-    if type(value) is np.ndarray and value.size and np.prod(shape) <= _SMALL:
+    if type(value) is np.ndarray and value.size and math.prod(shape) <= _SMALL:
         out = np.empty(shape, dtype=value.dtype)
         out[...] = value
         return out
