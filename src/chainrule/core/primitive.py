@@ -55,7 +55,9 @@ class Primitive:
                 if top is None or arg._trace.level > top._trace.level:
                     top, argnum = arg, i
         if kwargs:
-            _reject_boxed_kwargs(self, kwargs)
+            for value in kwargs.values():
+                if isinstance(value, Box):
+                    _reject_boxed_kwargs(self, kwargs)
         if top is None:
             return self.fun(*args, **kwargs)
         trace = top._trace

@@ -168,13 +168,15 @@ defvjp(cumprod, _cumprod_vjp);   defjvp(cumprod, _cumprod_jvp)
 # --- NumPy's signatures on top of the primitives ----------------------------------
 @composite(np.sum)
 def numpy_sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-    _no_where("sum", initial, where)
+    if initial is not None or where is not None:
+        _no_where("sum", initial, where)
     return sum_(a, axis=axis, keepdims=keepdims, dtype=dtype)
 
 
 @composite(np.prod)
 def numpy_prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-    _no_where("prod", initial, where)
+    if initial is not None or where is not None:
+        _no_where("prod", initial, where)
     return prod(a, axis=axis, keepdims=keepdims, dtype=dtype)
 
 
@@ -186,7 +188,8 @@ def _no_where(name, initial, where) -> None:
 
 def _extremum(prim, name):
     def reduce(a, axis=None, out=None, keepdims=False, initial=None, where=None):
-        _no_where(name, initial, where)
+        if initial is not None or where is not None:
+            _no_where(name, initial, where)
         return prim(a, axis=axis, keepdims=keepdims)
     reduce.__name__ = name
     return reduce
@@ -205,13 +208,15 @@ def _count(a, axis) -> int:
 
 @composite(np.mean)
 def numpy_mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
-    _no_where("mean", None, where)
+    if where is not None:
+        _no_where("mean", None, where)
     return sum_(a, axis=axis, keepdims=keepdims) / _count(a, axis)
 
 
 @composite(np.var)
 def numpy_var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None, correction=None):
-    _no_where("var", None, where)
+    if where is not None:
+        _no_where("var", None, where)
     ddof = ddof if correction is None else correction
     centered = a - sum_(a, axis=axis, keepdims=True) / _count(a, axis)
     squares = np.real(centered * np.conjugate(centered)) if np.iscomplexobj(_raw(a)) else centered * centered
