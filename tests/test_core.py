@@ -291,3 +291,11 @@ def test_reverse_over_reverse_through_fancy_indexing():
     x = np.array([1.0, 2.0])
     second = cr.grad(lambda x: np.sum(cr.grad(inner)(x) * np.array([1.0, 10.0])))(x)
     assert np.allclose(second, [12.0, 120.0])
+
+
+def test_argnum_out_of_range_is_a_clear_error():
+    for transform in (cr.grad, cr.jacobian, cr.jacfwd, cr.hessian):
+        with pytest.raises(TypeError, match="positional argument"):
+            transform(lambda x: x ** 2, 1)(1.0)
+    with pytest.raises(TypeError, match="positional argument"):
+        cr.grad(lambda x: x ** 2)()

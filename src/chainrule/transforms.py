@@ -46,6 +46,18 @@ def as_differentiable(value):
     return value if isinstance(value, (np.ndarray, np.generic)) else array
 
 
+def _selected(args, positions) -> tuple:
+    """The differentiated arguments, with a clear error for an argnum the call does not have."""
+    try:
+        return tuple(args[i] for i in positions)
+    except IndexError:
+        raise TypeError(
+            f"chainrule: asked to differentiate with respect to positional argument(s) "
+            f"{tuple(positions)}, but the function was called with {len(args)} positional "
+            f"argument(s). Pass that argument positionally (not by keyword), or fix argnum/argnums."
+        ) from None
+
+
 def _argnums(argnum, argnums):
     chosen = argnum if argnums is None else argnums
     return chosen, (chosen,) if isinstance(chosen, int) else tuple(chosen)
@@ -58,7 +70,7 @@ class _Traced:
 
     def __init__(self, trace, fun, args, kwargs, argnums, *, boxed_type=ArrayBox):
         self.trace = trace
-        leaves, self.spec = tree_flatten(tuple(args[i] for i in argnums))
+        leaves, self.spec = tree_flatten(_selected(args, argnums))
         self.leaves = [as_differentiable(leaf) for leaf in leaves]
         self.roots = [Node.root() for _ in self.leaves]
         boxes = [boxed_type(leaf, trace, root) for leaf, root in zip(self.leaves, self.roots)]
@@ -364,7 +376,7 @@ def make_jvp(fun: Callable, argnum=0) -> Callable:
 def _push_forward(fun, args, kwargs, positions, tangents, batch_ndim, *, has_aux: bool = False):
     """Run `fun` on a ForwardTrace seeded with `tangents` for the arguments at `positions`."""
     trace = ForwardTrace(batch_ndim)
-    primal_leaves, spec = tree_flatten(tuple(args[i] for i in positions))
+    primal_leaves, spec = tree_flatten(_selected(args, positions))
     tangent_leaves = [as_differentiable(t) for t in tree_flatten(tuple(tangents))[0]]
     if len(tangent_leaves) != len(primal_leaves):
         raise ValueError(f"chainrule: got {len(tangent_leaves)} tangents for {len(primal_leaves)} inputs; "
@@ -401,7 +413,7 @@ def _jacfwd(fun: Callable, chosen, has_aux: bool, kind: str) -> Callable:
 
     @_wraps(fun, kind)
     def jacfwd_fun(*args, **kwargs):
-        leaves, spec = tree_flatten(tuple(args[i] for i in positions))
+        leaves, spec = tree_flatten(_selected(args, positions))
         leaves = [as_differentiable(leaf) for leaf in leaves]
         in_shapes = [np.shape(unbox(leaf)) for leaf in leaves]
         sizes = [int(np.prod(shape, dtype=np.int64)) for shape in in_shapes]
