@@ -150,36 +150,51 @@ def _first_order(method: str, f: Callable[[Any], Any], x0: Any, update: Callable
     point = _start(x0)
     cap, stop_tol, report_tol = _limits(steps, tol)
     value_and_gradient = _value_and_gradient(f)
-    points, values, norms = [], [], []
+    walk = _Walk()
     bar = _Progress(cap, progress, method)
-    message = ""
     try:
         for iteration in range(cap + 1):
             value, gradient = value_and_gradient(point)
-            with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, not warned
-                norm = float(np.linalg.norm(gradient))
-            points.append(point.copy())
-            values.append(value)
-            norms.append(norm)
-            if not (np.isfinite(value) and np.isfinite(norm)):
-                message = (f"diverged at step {iteration}: the value or gradient is not finite "
-                           "(try a smaller learning rate)")
-                break
-            if stop_tol is not None and norm <= stop_tol:
-                message = f"gradient norm {norm:.3g} <= tol {stop_tol:g}"
-                break
-            if iteration == cap:
-                message = f"ran {cap} steps; gradient norm {norm:.3g}"
+            message = walk.observe(point, value, gradient, iteration, cap, stop_tol,
+                                   "diverged at step {}: the value or gradient is not finite "
+                                   "(try a smaller learning rate)")
+            if message:
                 break
             with np.errstate(over="ignore", invalid="ignore"):
                 point = update(point, gradient, iteration)
             bar.update()
     finally:
         bar.close()
-    converged = bool(np.isfinite(values[-1]) and norms[-1] <= report_tol)
-    return OptimizeResult(x=_output(points[-1]), value=values[-1], iterations=len(points) - 1,
-                          converged=converged, message=message, method=method,
-                          history=History(np.array(points), np.array(values), np.array(norms)))
+    return walk.result(method, message, converged=bool(np.isfinite(walk.values[-1]) and walk.norms[-1] <= report_tol))
+
+
+class _Walk:
+    """An optimiser's history (points, values, gradient norms) and the stopping tests all methods share."""
+
+    def __init__(self) -> None:
+        self.points: list = []
+        self.values: list = []
+        self.norms: list = []
+
+    def observe(self, point, value, gradient, iteration: int, cap: int, stop_tol, not_finite: str) -> str:
+        """Record one step; return why to stop ('' to go on)."""
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported, not warned
+            norm = float(np.linalg.norm(gradient))
+        self.points.append(point.copy())
+        self.values.append(value)
+        self.norms.append(norm)
+        if not (np.isfinite(value) and np.isfinite(norm)):
+            return not_finite.format(iteration)
+        if stop_tol is not None and norm <= stop_tol:
+            return f"gradient norm {norm:.3g} <= tol {stop_tol:g}"
+        if iteration == cap:
+            return f"ran {cap} steps; gradient norm {norm:.3g}"
+        return ""
+
+    def result(self, method: str, message: str, *, converged: bool) -> "OptimizeResult":
+        return OptimizeResult(x=_output(self.points[-1]), value=self.values[-1], iterations=len(self.points) - 1,
+                              converged=converged, message=message, method=method,
+                              history=History(np.array(self.points), np.array(self.values), np.array(self.norms)))
 
 
 def _check_lr(lr: float) -> float:
@@ -264,26 +279,15 @@ def newton(f: Callable[[Any], Any], x0: Any, steps: int | None = None, tol: floa
     value_and_gradient = _value_and_gradient(f)
     hessian_of = hessian(f)
     size = point.size
-    points, values, norms = [], [], []
+    walk = _Walk()
     fallbacks = 0
-    message = ""
     bar = _Progress(cap, progress, "newton")
     try:
         for iteration in range(cap + 1):
             value, gradient = value_and_gradient(point)
-            with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, not warned
-                norm = float(np.linalg.norm(gradient))
-            points.append(point.copy())
-            values.append(value)
-            norms.append(norm)
-            if not (np.isfinite(value) and np.isfinite(norm)):
-                message = f"stopped at step {iteration}: the value or gradient is not finite"
-                break
-            if norm <= stop_tol:
-                message = f"gradient norm {norm:.3g} <= tol {stop_tol:g}"
-                break
-            if iteration == cap:
-                message = f"ran {cap} steps; gradient norm {norm:.3g}"
+            message = walk.observe(point, value, gradient, iteration, cap, stop_tol,
+                                   "stopped at step {}: the value or gradient is not finite")
+            if message:
                 break
             matrix = np.asarray(hessian_of(float(point) if point.ndim == 0 else point), dtype=float)
             matrix = matrix.reshape(size, size)
@@ -295,7 +299,8 @@ def newton(f: Callable[[Any], Any], x0: Any, steps: int | None = None, tol: floa
             fallbacks += modified
             step = _line_search(f, point, value, flat_gradient, direction)
             if step is None:
-                message = f"stopped at step {iteration}: the line search found no decrease (gradient norm {norm:.3g})"
+                message = (f"stopped at step {iteration}: the line search found no decrease "
+                           f"(gradient norm {walk.norms[-1]:.3g})")
                 break
             point = point + step * direction.reshape(point.shape)
             bar.update()
@@ -303,9 +308,7 @@ def newton(f: Callable[[Any], Any], x0: Any, steps: int | None = None, tol: floa
         bar.close()
     if fallbacks:
         message += f"; {fallbacks} step(s) used the modified Hessian (it was not positive definite)"
-    return OptimizeResult(x=_output(points[-1]), value=values[-1], iterations=len(points) - 1,
-                          converged=bool(norms[-1] <= stop_tol), message=message, method="newton",
-                          history=History(np.array(points), np.array(values), np.array(norms)))
+    return walk.result("newton", message, converged=bool(walk.norms[-1] <= stop_tol))
 
 
 def _newton_direction(matrix: np.ndarray, gradient: np.ndarray) -> tuple[np.ndarray, bool]:
