@@ -392,13 +392,18 @@ def _cmd_taylor(arguments: argparse.Namespace) -> int:
     return _emit(arguments, payload, lines)
 
 
+def _one_variable(expression, requirement: str):
+    """`expression` if it has exactly one variable, else a usage error that says what it has."""
+    if len(expression.variables) != 1:
+        raise UsageError(f"{requirement}; the expression has "
+                         f"{len(expression.variables)} ({', '.join(expression.variables) or 'none'})")
+    return expression
+
+
 def _cmd_plot(arguments: argparse.Namespace) -> int:
     chainrule = _library()
 
-    expression = parse(arguments.expression)
-    if len(expression.variables) != 1:
-        raise UsageError(f"plot draws functions of one variable; the expression has "
-                         f"{len(expression.variables)} ({', '.join(expression.variables) or 'none'})")
+    expression = _one_variable(parse(arguments.expression), "plot draws functions of one variable")
     function = expression.function()
     center = 0.0 if arguments.tangent is None else _number(arguments.tangent, "--tangent")
     xlim = _pair(arguments.xlim, "--xlim") if arguments.xlim else (center - 3.0, center + 3.0)
@@ -478,10 +483,7 @@ def _cmd_minimize(arguments: argparse.Namespace) -> int:
 def _cmd_critical(arguments: argparse.Namespace) -> int:
     chainrule = _library()
 
-    expression = parse(arguments.expression)
-    if len(expression.variables) != 1:
-        raise UsageError(f"critical needs an expression of one variable; it has "
-                         f"{len(expression.variables)} ({', '.join(expression.variables) or 'none'})")
+    expression = _one_variable(parse(arguments.expression), "critical needs an expression of one variable")
     if arguments.on is None:
         raise UsageError("missing --on: give the interval, like --on -2,3")
     interval = _pair(arguments.on, "--on")
