@@ -71,9 +71,9 @@ class _Traced:
     def __init__(self, trace, fun, args, kwargs, argnums, *, boxed_type=ArrayBox):
         self.trace = trace
         leaves, self.spec = tree_flatten(_selected(args, argnums))
-        self.leaves = [as_differentiable(leaf) for leaf in leaves]
-        self.roots = [Node.root() for _ in self.leaves]
-        boxes = [boxed_type(leaf, trace, root) for leaf, root in zip(self.leaves, self.roots)]
+        self.leaves = leaves = [as_differentiable(leaf) for leaf in leaves]
+        self.roots = roots = [Node.root() for _ in leaves]
+        boxes = [boxed_type(leaf, trace, root) for leaf, root in zip(leaves, roots)]
         new_args = list(args)
         for position, value in zip(argnums, tree_unflatten(self.spec, boxes)):
             new_args[position] = value
@@ -137,15 +137,23 @@ def _finish(cotangent, leaf, batch_shape=()):
 
 
 def _ones_like(value):
-    value = unbox(value) if not isinstance(value, Box) else value
-    dtype = np.result_type(unbox(value))
-    if np.ndim(unbox(value)) == 0:
-        return dtype.type(1)
-    return np.ones(np.shape(unbox(value)), dtype=dtype)
+    raw = unbox(value)
+    dtype = getattr(raw, "dtype", None)
+    if dtype is None or not isinstance(dtype, np.dtype):
+        dtype = np.result_type(raw)
+    shape = getattr(raw, "shape", None)
+    if shape is None:
+        shape = np.shape(raw)
+    return np.ones(shape, dtype=dtype) if shape else dtype.type(1)
+
+
+_NUMPY_FLOAT_SCALARS = (np.float64, np.float32, float)
 
 
 def _check_scalar(value, name: str) -> None:
     raw = unbox(value)
+    if type(raw) in _NUMPY_FLOAT_SCALARS:  # the common case: a float64 loss
+        return
     if np.ndim(raw) != 0:
         raise TypeError(
             f"chainrule.{name}: the function returned an array of shape {np.shape(raw)}, but a "

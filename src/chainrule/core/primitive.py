@@ -14,6 +14,8 @@ error, never a silent constant.
 """
 from __future__ import annotations
 
+from .graph import Node
+from .reverse import ReverseTrace
 from .trace import Box
 
 # Called as debug_hook(primitive, out, raw_args, kwargs, argnums) after each traced application
@@ -46,6 +48,10 @@ class Primitive:
         return f"<primitive {self.name}>"
 
     def __call__(self, *args, **kwargs):
+        if kwargs:
+            for value in kwargs.values():
+                if isinstance(value, Box):
+                    _reject_boxed_kwargs(self, kwargs)
         top = None
         boxes = 0
         argnum = 0
@@ -54,26 +60,34 @@ class Primitive:
                 boxes += 1
                 if top is None or arg._trace.level > top._trace.level:
                     top, argnum = arg, i
-        if kwargs:
-            for value in kwargs.values():
-                if isinstance(value, Box):
-                    _reject_boxed_kwargs(self, kwargs)
         if top is None:
             return self.fun(*args, **kwargs)
         trace = top._trace
-        if boxes == 1:  # the common case: one traced argument
+        # The two common cases record inline on a plain ReverseTrace (one Python call less per
+        # operation); everything else goes through `trace.record`.
+        if boxes == 1:
             if len(args) == 1:
                 raw_args = (top._value,)
             elif len(args) == 2:
                 raw_args = (top._value, args[1]) if argnum == 0 else (args[0], top._value)
             else:
                 raw_args = args[:argnum] + (top._value,) + args[argnum + 1:]
+            ans = self.fun(*raw_args, **kwargs) if kwargs else self.fun(*raw_args)
+            if trace.__class__ is ReverseTrace and debug_hook is None:
+                maker = self.vjp_makers.get(argnum)
+                if maker is not None:
+                    vjp = maker(ans, *raw_args, **kwargs) if kwargs else maker(ans, *raw_args)
+                    return top.__class__(ans, trace, Node(self, (top._node,), (vjp,)))
             argnums = (argnum,)
-            ans = self.fun(*raw_args, **kwargs)
         elif boxes == 2 and len(args) == 2 and args[0]._trace is args[1]._trace:  # x + y on one trace
             raw_args = (args[0]._value, args[1]._value)
+            ans = self.fun(*raw_args, **kwargs) if kwargs else self.fun(*raw_args)
+            if trace.__class__ is ReverseTrace and debug_hook is None and not kwargs:
+                first, second = self.vjp_makers.get(0), self.vjp_makers.get(1)
+                if first is not None and second is not None:
+                    node = Node(self, (args[0]._node, args[1]._node), (first(ans, *raw_args), second(ans, *raw_args)))
+                    return top.__class__(ans, trace, node)
             argnums = (0, 1)
-            ans = self.fun(*raw_args, **kwargs)
         else:
             raw_args = list(args)
             argnums = []

@@ -18,17 +18,6 @@ class ReverseTrace(Trace):
 
     def record(self, primitive, ans, args, raw_args, kwargs, argnums, top):
         makers = primitive.vjp_makers
-        if len(argnums) == 1:  # fast path: one traced argument with its own maker
-            maker = makers.get(argnums[0])
-            if maker is not None:
-                vjp = maker(ans, *raw_args, **kwargs) if kwargs else maker(ans, *raw_args)
-                return top.__class__(ans, self, Node(primitive, (top._node,), (vjp,)))
-        if len(argnums) == 2 and not kwargs:  # fast path: x + y, x @ y with both traced
-            first, second = makers.get(argnums[0]), makers.get(argnums[1])
-            if first is not None and second is not None:
-                vjps = (first(ans, *raw_args), second(ans, *raw_args))
-                parents = (args[argnums[0]]._node, args[argnums[1]]._node)
-                return top.__class__(ans, self, Node(primitive, parents, vjps))
         parents = []
         vjps = []
         for argnum in argnums:

@@ -32,7 +32,7 @@ def _flatten_into(value, leaves: list):
     if isinstance(value, dict):
         keys = tuple(_sorted_keys(value))
         return ("dict", (type(value), keys), tuple(_flatten_into(value[k], leaves) for k in keys))
-    if isinstance(value, tuple) and hasattr(type(value), "_fields"):
+    if isinstance(value, tuple) and type(value) is not tuple and hasattr(type(value), "_fields"):
         return ("namedtuple", type(value), tuple(_flatten_into(v, leaves) for v in value))
     if isinstance(value, (tuple, list)):
         return ("sequence", type(value), tuple(_flatten_into(v, leaves) for v in value))

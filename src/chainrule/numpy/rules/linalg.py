@@ -251,10 +251,10 @@ def _norm2_direction(ans, x, axis, keepdims):
 
 
 def _norm2_vjp(ans, x, *, axis, keepdims):
-    from .reductions import expand_to
+    from .reductions import with_kept_axes
     direction, axes = _norm2_direction(ans, x, axis, keepdims)
     shape, ans_ndim = np.shape(x), np.ndim(ans)
-    return lambda g: expand_to(g, ans_ndim, shape, axes, keepdims) * direction
+    return lambda g: with_kept_axes(g, ans_ndim, shape, axes, keepdims) * direction
 
 
 def _norm2_jvp(t, ans, x, *, axis, keepdims):

@@ -34,11 +34,22 @@ def keepdims_shape(shape: tuple, axes: tuple) -> tuple:
 
 def expand_to(cotangent, ans_ndim: int, shape: tuple, axes: tuple, keepdims: bool):
     """A reduced cotangent (batch + reduced shape) broadcast back to batch + `shape`."""
-    batch = cotangent.shape[:cotangent.ndim - ans_ndim] if hasattr(cotangent, "shape") else ()
-    if not keepdims:
-        cotangent = cotangent.reshape(batch + keepdims_shape(shape, axes)) if batch or ans_ndim else \
-            np.reshape(cotangent, keepdims_shape(shape, axes))
-    return broadcast_to(cotangent, batch + tuple(shape))
+    return broadcast_to(with_kept_axes(cotangent, ans_ndim, shape, axes, keepdims), _batch_of(cotangent, ans_ndim) + shape)
+
+
+def with_kept_axes(cotangent, ans_ndim: int, shape: tuple, axes: tuple, keepdims: bool):
+    """A reduced cotangent with the reduced axes back as size 1 (it then broadcasts against the input)."""
+    if keepdims:
+        return cotangent
+    kept = keepdims_shape(shape, axes)
+    if not hasattr(cotangent, "reshape"):
+        return np.reshape(cotangent, kept)
+    return cotangent.reshape(_batch_of(cotangent, ans_ndim) + kept)
+
+
+def _batch_of(cotangent, ans_ndim: int) -> tuple:
+    shape = getattr(cotangent, "shape", ())
+    return shape[:len(shape) - ans_ndim]
 
 
 def _raw(x):
@@ -105,19 +116,24 @@ def _prod_jvp(t, ans, x, *, axis=None, keepdims=False, dtype=None):
 
 
 def _extremum_weights(ans, x, axes, keepdims):
-    """1/k on each of the k elements that attain the max (or min), 0 elsewhere (ties split evenly)."""
-    raw_ans = _raw(ans)
-    if np.iscomplexobj(raw_ans):
+    """1/k on each of the k elements that attain the max (or min), 0 elsewhere (ties split evenly).
+
+    Without ties (the common case) this is the boolean mask of the maxima itself.
+    """
+    raw_x, raw_ans = _raw(x), _raw(ans)
+    if getattr(raw_ans, "dtype", None) is not None and raw_ans.dtype.kind == "c":
         raise TypeError(COMPLEX_ORDER_ERROR.format(name="max / min / ptp"))
-    hit = _raw(x) == (raw_ans if keepdims else np.reshape(raw_ans, keepdims_shape(x.shape, axes)))
-    counts = hit.sum(axis=axes, keepdims=True)
-    weights = hit.astype(np.result_type(_raw(x), np.float16))
-    return weights if (counts == 1).all() else weights / counts
+    hit = raw_x == (raw_ans if keepdims else np.reshape(raw_ans, keepdims_shape(np.shape(raw_x), axes)))
+    if np.count_nonzero(hit) == getattr(raw_ans, "size", 1):
+        return hit
+    dtype = np.result_type(raw_x, np.float16)
+    return hit.astype(dtype) / hit.sum(axis=axes, keepdims=True).astype(dtype)
 
 
 def _extremum_vjp(ans, x, *, axis=None, keepdims=False):
     shape, axes, ans_ndim = x.shape, normalize_axes(axis, x.ndim), ans.ndim
-    return lambda g: expand_to(g, ans_ndim, shape, axes, keepdims) * _extremum_weights(ans, x, axes, keepdims)
+    weights = _extremum_weights(ans, x, axes, keepdims)
+    return lambda g: with_kept_axes(g, ans_ndim, shape, axes, keepdims) * weights
 
 
 def _extremum_jvp(t, ans, x, *, axis=None, keepdims=False):
