@@ -32,6 +32,10 @@ def unbroadcast(cotangent, shape: tuple, ans_ndim: int):
     if not hasattr(cotangent, "sum"):
         cotangent = np.asarray(cotangent)
     # methods, not np.sum / np.reshape: same dispatch for traced values, less overhead on arrays
+    if len(axes) == leading:  # only leading axes were added: summing them away gives the shape
+        return cotangent.sum(axis=tuple(axes))
+    if not leading:  # only size-1 axes were stretched: keepdims gives the shape
+        return cotangent.sum(axis=tuple(axes), keepdims=True)
     return cotangent.sum(axis=tuple(axes), keepdims=True).reshape(cotangent_shape[:batch] + tuple(shape))
 
 

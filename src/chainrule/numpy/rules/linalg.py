@@ -37,6 +37,8 @@ def _matmul_vjp_x(ans, x, y):
                                      x_shape, ans_ndim)
     if y_ndim == 1:
         return lambda g: unbroadcast(np.expand_dims(g, -1) * y, x_shape, ans_ndim + 1)
+    if x_shape[:-2] == ans.shape[:-2]:  # x's stack axes were not broadcast (two matrices: the common case)
+        return lambda g: np.matmul(g, y.mT)
     return lambda g: unbroadcast(np.matmul(g, y.mT), x_shape, ans_ndim)
 
 
@@ -51,6 +53,8 @@ def _matmul_vjp_y(ans, x, y):
                                      y_shape, ans_ndim)
     if x_ndim == 1:
         return lambda g: unbroadcast(np.expand_dims(x, -1) * np.expand_dims(g, -2), y_shape, ans_ndim + 1)
+    if y_shape[:-2] == ans.shape[:-2]:  # y's stack axes were not broadcast (two matrices: the common case)
+        return lambda g: np.matmul(x.mT, g)
     return lambda g: unbroadcast(np.matmul(x.mT, g), y_shape, ans_ndim)
 
 
