@@ -8,6 +8,7 @@ a whole batch of basis vectors through the rules at once instead of looping over
 from __future__ import annotations
 
 import functools
+import itertools
 import threading
 from typing import Callable
 
@@ -71,9 +72,9 @@ class _Traced:
     def __init__(self, trace, fun, args, kwargs, argnums, *, boxed_type=ArrayBox):
         self.trace = trace
         leaves, self.spec = tree_flatten(_selected(args, argnums))
-        self.leaves = leaves = [as_differentiable(leaf) for leaf in leaves]
+        self.leaves = leaves = list(map(as_differentiable, leaves))
         self.roots = roots = [Node.root() for _ in leaves]
-        boxes = [boxed_type(leaf, trace, root) for leaf, root in zip(leaves, roots)]
+        boxes = list(map(boxed_type, leaves, itertools.repeat(trace), roots))
         new_args = list(args)
         for position, value in zip(argnums, tree_unflatten(self.spec, boxes)):
             new_args[position] = value
@@ -117,6 +118,8 @@ def _finish(cotangent, leaf, batch_shape=()):
     if (type(cotangent) is np.ndarray and type(leaf) is np.ndarray and cotangent.shape == leaf.shape
             and cotangent.dtype == leaf.dtype and cotangent.flags.writeable):
         return cotangent  # the common case, already in shape
+    if type(cotangent) is type(leaf) and isinstance(leaf, np.generic):
+        return cotangent  # a NumPy scalar of the leaf's own type (a scalar function)
     shape, dtype = np.shape(unbox(leaf)), np.result_type(unbox(leaf))
     if cotangent is None:
         zeros = np.zeros(tuple(batch_shape) + shape, dtype=dtype)

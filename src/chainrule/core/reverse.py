@@ -59,17 +59,21 @@ def backward_from(seeds, start_nodes, *, free: bool = True) -> list:
     the pass goes.
     """
     pending: dict = {}
+    heap = []
     for node, cotangent in seeds:
-        pending[node] = pending[node] + cotangent if node in pending else cotangent
-    heap = [(-node.order, node) for node in pending]
+        if node in pending:
+            pending[node] = pending[node] + cotangent
+        else:
+            pending[node] = cotangent
+            heap.append((-node.order, node))
     heapq.heapify(heap)
-    wanted = {id(node): None for node in start_nodes}
+    wanted = dict.fromkeys(start_nodes)
     pop, push = heapq.heappop, heapq.heappush
     while heap:
         node = pop(heap)[1]
         cotangent = pending.pop(node)
-        if id(node) in wanted:
-            wanted[id(node)] = cotangent
+        if node in wanted:
+            wanted[node] = cotangent
         for parent, vjp in zip(node.parents, node.vjps):
             parent_cotangent = vjp(cotangent)
             if parent_cotangent is None:
@@ -81,4 +85,4 @@ def backward_from(seeds, start_nodes, *, free: bool = True) -> list:
                 push(heap, (-parent.order, parent))
         if free:
             node.parents = node.vjps = ()
-    return [wanted[id(node)] for node in start_nodes]
+    return list(map(wanted.__getitem__, start_nodes))

@@ -50,7 +50,7 @@ def _build(spec, leaves):
     if spec is LEAF:
         return next(leaves)
     kind, meta, children = spec
-    values = [_build(child, leaves) for child in children]
+    values = [next(leaves) if child is LEAF else _build(child, leaves) for child in children]
     if kind == "dict":
         cls, keys = meta
         return cls(zip(keys, values))
