@@ -64,6 +64,23 @@ def _argnums(argnum, argnums):
     return chosen, (chosen,) if isinstance(chosen, int) else tuple(chosen)
 
 
+def _plain_arrays(args, argnums) -> bool:
+    """Whether every differentiated argument is a float ndarray (then no pytree walk is needed)."""
+    for position in argnums:
+        if not -len(args) <= position < len(args):
+            return False  # the slow path reports the bad argnum
+        arg = args[position]
+        if type(arg) is not np.ndarray or arg.dtype.kind != "f":
+            return False
+    return True
+
+
+@functools.lru_cache(maxsize=None)
+def _flat_spec(count: int):
+    """The pytree spec of a tuple of `count` leaves."""
+    return tree_flatten((None,) * count)[1]
+
+
 class _Traced:
     """One run of `fun` with the chosen arguments boxed on a fresh trace."""
 
@@ -71,11 +88,21 @@ class _Traced:
 
     def __init__(self, trace, fun, args, kwargs, argnums, *, boxed_type=ArrayBox):
         self.trace = trace
+        new_args = list(args)
+        if _plain_arrays(args, argnums):  # the common case: no containers, nothing to convert
+            self.spec = _flat_spec(len(argnums))
+            self.leaves = [args[position] for position in argnums]
+            self.roots = []
+            for position in argnums:
+                root = Node.root()
+                self.roots.append(root)
+                new_args[position] = boxed_type(args[position], trace, root)
+            self.out = fun(*new_args, **kwargs)
+            return
         leaves, self.spec = tree_flatten(_selected(args, argnums))
         self.leaves = leaves = list(map(as_differentiable, leaves))
         self.roots = roots = [Node.root() for _ in leaves]
         boxes = list(map(boxed_type, leaves, itertools.repeat(trace), roots))
-        new_args = list(args)
         for position, value in zip(argnums, tree_unflatten(self.spec, boxes)):
             new_args[position] = value
         self.out = fun(*new_args, **kwargs)
