@@ -156,6 +156,48 @@ def mlp_grad_by_hand(W1, b1, W2, b2, X, Y):
     return X.T @ d_pre, d_pre.sum(axis=0), hidden.T @ d_logits, d_logits.sum(axis=0)
 
 
+def mlp_grad_minimal_tape(W1, b1, W2, b2, X, Y):
+    """The MLP gradient through the smallest eager Python tape: a floor for any Python AD library.
+
+    Each operation is one recorded closure on a list, the backward pass one loop summing
+    cotangents in a dict: no dispatch, no broadcasting rules, no shape checks, no ties at
+    the max. What chainrule, autograd and PyTorch do beyond this is their generality.
+    """
+    tape = []
+
+    def record(value, *pullbacks):  # pullbacks: (index of the input on the tape, cotangent -> its cotangent)
+        tape.append(pullbacks)
+        return value, len(tape) + 3  # indices 0-3 are the parameters
+
+    count = X.shape[0]
+    pre, i_pre = record(X @ W1, (0, lambda g: X.T @ g))
+    shifted_pre, i_b1 = record(pre + b1, (i_pre, lambda g: g), (1, lambda g: g.sum(0)))
+    hidden = np.tanh(shifted_pre)
+    hidden, i_h = record(hidden, (i_b1, lambda g: g * (1 - hidden ** 2)))
+    raw, i_raw = record(hidden @ W2, (i_h, lambda g: g @ W2.T), (2, lambda g: hidden.T @ g))
+    logits, i_l = record(raw + b2, (i_raw, lambda g: g), (3, lambda g: g.sum(0)))
+    top = logits.max(axis=1, keepdims=True)
+    top, i_top = record(top, (i_l, lambda g: g * (logits == top)))
+    shifted, i_s = record(logits - top, (i_l, lambda g: g), (i_top, lambda g: -g.sum(1, keepdims=True)))
+    exps = np.exp(shifted)
+    exps, i_e = record(exps, (i_s, lambda g: g * exps))
+    total, i_t = record(exps.sum(axis=1, keepdims=True), (i_e, lambda g: np.broadcast_to(g, exps.shape)))
+    log_total, i_lt = record(np.log(total), (i_t, lambda g: g / total))
+    log_probs, i_lp = record(shifted - log_total, (i_s, lambda g: g), (i_lt, lambda g: -g.sum(1, keepdims=True)))
+    picked, i_p = record(Y * log_probs, (i_lp, lambda g: g * Y))
+    summed, i_sum = record(picked.sum(), (i_p, lambda g: np.broadcast_to(g, picked.shape)))
+    _, i_loss = record(-summed / count, (i_sum, lambda g: -g / count))
+    cotangents = {i_loss: 1.0}
+    for index in range(len(tape) + 3, 3, -1):
+        cotangent = cotangents.pop(index, None)
+        if cotangent is None:
+            continue
+        for parent, pullback in tape[index - 4]:
+            contribution = pullback(cotangent)
+            cotangents[parent] = cotangents[parent] + contribution if parent in cotangents else contribution
+    return tuple(cotangents[i] for i in range(4))
+
+
 def mlp_data():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((BATCH, INPUTS))
@@ -184,6 +226,8 @@ def mlp_cases(session, params, X, Y) -> list[Case]:
     if session.wants("numpy"):
         cases.append(Case("NumPy forward (baseline)", "numpy", lambda: mlp_loss(*params, X, Y, np), checked=False))
         cases.append(Case("hand-written NumPy backprop", "numpy", lambda: mlp_grad_by_hand(*params, X, Y)))
+        cases.append(Case("minimal Python tape (floor for eager AD)", "numpy",
+                          lambda: mlp_grad_minimal_tape(*params, X, Y)))
     if session.require("chainrule", "grad"):
         cr = session.modules["chainrule"]
         cnp = importlib.import_module("chainrule.numpy")
