@@ -70,6 +70,16 @@ def test_hand_written_mlp_backprop_matches_finite_difference(bench):
         np.testing.assert_allclose(analytic, central_difference(loss_of, params[position]), rtol=1e-6, atol=1e-9)
 
 
+def test_minimal_tape_reference_row_matches_hand_written_backprop(bench):
+    overhead = bench["bench_overhead"]
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((5, 4))
+    Y = np.eye(3)[rng.integers(0, 3, 5)]
+    params = [rng.standard_normal((4, 6)), rng.standard_normal(6), rng.standard_normal((6, 3)), rng.standard_normal(3)]
+    for tape, by_hand in zip(overhead.mlp_grad_minimal_tape(*params, X, Y), overhead.mlp_grad_by_hand(*params, X, Y)):
+        np.testing.assert_allclose(tape, by_hand, rtol=1e-12, atol=1e-15)
+
+
 def test_analytic_hessian_matches_finite_difference_of_gradient(bench):
     hessian = bench["bench_hessian"]
     rng = np.random.default_rng(2)
