@@ -16,6 +16,7 @@ import functools
 import gc
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -61,6 +62,10 @@ def run_inside_valgrind(row: str) -> None:
 
 
 def measure(row: str) -> tuple[float, float, float]:
+    missing = [tool for tool in ("valgrind", "callgrind_annotate", "setarch") if shutil.which(tool) is None]
+    if missing:
+        raise SystemExit(f"cold_cache.py needs {', '.join(missing)} on PATH "
+                         f"(Debian/Ubuntu: apt install valgrind util-linux).")
     with tempfile.TemporaryDirectory() as folder:
         out = os.path.join(folder, "callgrind.out")
         env = dict(os.environ, PYTHONHASHSEED="0", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")

@@ -53,12 +53,18 @@ def test_scalar_reference_matches_finite_difference(bench):
     assert overhead.chain_derivative(0.5) == pytest.approx(numeric, rel=1e-5)
 
 
-def test_hand_written_mlp_backprop_matches_finite_difference(bench):
-    overhead = bench["bench_overhead"]
-    rng = np.random.default_rng(1)
+def small_mlp(seed: int):
+    """Parameters, inputs and one-hot labels of a 4 -> 6 -> 3 MLP on 5 examples."""
+    rng = np.random.default_rng(seed)
     X = rng.standard_normal((5, 4))
     Y = np.eye(3)[rng.integers(0, 3, 5)]
     params = [rng.standard_normal((4, 6)), rng.standard_normal(6), rng.standard_normal((6, 3)), rng.standard_normal(3)]
+    return params, X, Y
+
+
+def test_hand_written_mlp_backprop_matches_finite_difference(bench):
+    overhead = bench["bench_overhead"]
+    params, X, Y = small_mlp(1)
     by_hand = overhead.mlp_grad_by_hand(*params, X, Y)
     for position, analytic in enumerate(by_hand):
 
@@ -72,10 +78,7 @@ def test_hand_written_mlp_backprop_matches_finite_difference(bench):
 
 def test_minimal_tape_reference_row_matches_hand_written_backprop(bench):
     overhead = bench["bench_overhead"]
-    rng = np.random.default_rng(2)
-    X = rng.standard_normal((5, 4))
-    Y = np.eye(3)[rng.integers(0, 3, 5)]
-    params = [rng.standard_normal((4, 6)), rng.standard_normal(6), rng.standard_normal((6, 3)), rng.standard_normal(3)]
+    params, X, Y = small_mlp(2)
     for tape, by_hand in zip(overhead.mlp_grad_minimal_tape(*params, X, Y), overhead.mlp_grad_by_hand(*params, X, Y)):
         np.testing.assert_allclose(tape, by_hand, rtol=1e-12, atol=1e-15)
 

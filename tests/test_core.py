@@ -199,6 +199,12 @@ def test_kink_conventions():
     assert np.array_equal(cr.grad(np.linalg.norm)(np.zeros(3)), np.zeros(3))
     assert np.allclose(cr.grad(np.max)(np.array([1.0, 3.0, 3.0])), [0, 0.5, 0.5])
     assert np.allclose(cr.grad(lambda x: np.amin(x))(np.array([2.0, 2.0, 5.0])), [0.5, 0.5, 0])
+    # ties are counted per output: a NaN row (no element equals its max) must not hide a tie elsewhere
+    rows = np.array([[3.0, 3.0, 1.0], [np.nan, 0.0, 2.0]])
+    with np.errstate(invalid="ignore"):
+        row_max_grad = cr.grad(lambda x: np.sum(np.max(x, axis=1)))(rows)
+    np.testing.assert_array_equal(row_max_grad[0], [0.5, 0.5, 0.0])
+    np.testing.assert_array_equal(cr.grad(lambda x: np.sum(np.max(x, axis=0, keepdims=True)))(np.array([[1.0, 4.0], [2.0, 4.0]])), [[0, 0.5], [1, 0.5]])
     assert cr.grad(lambda x: np.maximum(x, 1.0))(1.0) == 0.5
     with np.errstate(divide="ignore"):
         assert np.isinf(cr.grad(np.sqrt)(0.0))

@@ -88,22 +88,17 @@ class _Traced:
 
     def __init__(self, trace, fun, args, kwargs, argnums, *, boxed_type=ArrayBox):
         self.trace = trace
-        new_args = list(args)
-        if _plain_arrays(args, argnums):  # the common case: no containers, nothing to convert
-            self.spec = _flat_spec(len(argnums))
-            self.leaves = [args[position] for position in argnums]
-            self.roots = []
-            for position in argnums:
-                root = Node.root()
-                self.roots.append(root)
-                new_args[position] = boxed_type(args[position], trace, root)
-            self.out = fun(*new_args, **kwargs)
-            return
-        leaves, self.spec = tree_flatten(_selected(args, argnums))
-        self.leaves = leaves = list(map(as_differentiable, leaves))
+        plain = _plain_arrays(args, argnums)
+        if plain:  # the common case: no containers to walk, nothing to convert
+            leaves, self.spec = [args[position] for position in argnums], _flat_spec(len(argnums))
+        else:
+            leaves, self.spec = tree_flatten(_selected(args, argnums))
+            leaves = list(map(as_differentiable, leaves))
+        self.leaves = leaves
         self.roots = roots = [Node.root() for _ in leaves]
         boxes = list(map(boxed_type, leaves, itertools.repeat(trace), roots))
-        for position, value in zip(argnums, tree_unflatten(self.spec, boxes)):
+        new_args = list(args)
+        for position, value in zip(argnums, boxes if plain else tree_unflatten(self.spec, boxes)):
             new_args[position] = value
         self.out = fun(*new_args, **kwargs)
 

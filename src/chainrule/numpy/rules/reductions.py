@@ -34,17 +34,18 @@ def keepdims_shape(shape: tuple, axes: tuple) -> tuple:
 
 def expand_to(cotangent, ans_ndim: int, shape: tuple, axes: tuple, keepdims: bool):
     """A reduced cotangent (batch + reduced shape) broadcast back to batch + `shape`."""
-    return broadcast_to(with_kept_axes(cotangent, ans_ndim, shape, axes, keepdims), _batch_of(cotangent, ans_ndim) + shape)
+    batch = _batch_of(cotangent, ans_ndim)
+    return broadcast_to(with_kept_axes(cotangent, ans_ndim, shape, axes, keepdims, batch), batch + tuple(shape))
 
 
-def with_kept_axes(cotangent, ans_ndim: int, shape: tuple, axes: tuple, keepdims: bool):
+def with_kept_axes(cotangent, ans_ndim: int, shape: tuple, axes: tuple, keepdims: bool, batch=None):
     """A reduced cotangent with the reduced axes back as size 1 (it then broadcasts against the input)."""
     if keepdims:
         return cotangent
     kept = keepdims_shape(shape, axes)
     if not hasattr(cotangent, "reshape"):
         return np.reshape(cotangent, kept)
-    return cotangent.reshape(_batch_of(cotangent, ans_ndim) + kept)
+    return cotangent.reshape((_batch_of(cotangent, ans_ndim) if batch is None else batch) + kept)
 
 
 def _batch_of(cotangent, ans_ndim: int) -> tuple:
@@ -107,7 +108,7 @@ def _others_product(x, ans, axes, keepdims):
 
 def _prod_vjp(ans, x, *, axis=None, keepdims=False, dtype=None):
     shape, axes, ans_ndim = x.shape, normalize_axes(axis, x.ndim), ans.ndim
-    return lambda g: expand_to(g, ans_ndim, shape, axes, keepdims) * _others_product(x, ans, axes, keepdims)
+    return lambda g: with_kept_axes(g, ans_ndim, shape, axes, keepdims) * _others_product(x, ans, axes, keepdims)
 
 
 def _prod_jvp(t, ans, x, *, axis=None, keepdims=False, dtype=None):
@@ -124,10 +125,11 @@ def _extremum_weights(ans, x, axes, keepdims):
     if getattr(raw_ans, "dtype", None) is not None and raw_ans.dtype.kind == "c":
         raise TypeError(COMPLEX_ORDER_ERROR.format(name="max / min / ptp"))
     hit = raw_x == (raw_ans if keepdims else np.reshape(raw_ans, keepdims_shape(np.shape(raw_x), axes)))
-    if np.count_nonzero(hit) == getattr(raw_ans, "size", 1):
+    counts = hit.sum(axis=axes, keepdims=True)  # per output, not in total: a NaN output has no hit
+    if (counts == 1).all():
         return hit
     dtype = np.result_type(raw_x, np.float16)
-    return hit.astype(dtype) / hit.sum(axis=axes, keepdims=True).astype(dtype)
+    return hit.astype(dtype) / counts.astype(dtype)
 
 
 def _extremum_vjp(ans, x, *, axis=None, keepdims=False):
