@@ -29,14 +29,22 @@ def unbroadcast(cotangent, shape: tuple, ans_ndim: int):
             axes.append(batch + leading + i)
     if not axes:
         return cotangent
-    if not hasattr(cotangent, "sum"):
+    if type(cotangent) is np.ndarray:  # the ufunc's reduce, positionally: no wrapper, no keywords
+        if len(axes) == leading:  # only leading axes were added: summing them away gives the shape
+            return _add_reduce(cotangent, tuple(axes))
+        if not leading:  # only size-1 axes were stretched: keepdims gives the shape
+            return _add_reduce(cotangent, tuple(axes), None, None, True)
+    elif not hasattr(cotangent, "sum"):
         cotangent = np.asarray(cotangent)
-    # methods, not np.sum / np.reshape: same dispatch for traced values, less overhead on arrays
-    if len(axes) == leading:  # only leading axes were added: summing them away gives the shape
+    # methods, not np.sum / np.reshape: traced cotangents dispatch to their own rules
+    if len(axes) == leading:
         return cotangent.sum(axis=tuple(axes))
-    if not leading:  # only size-1 axes were stretched: keepdims gives the shape
+    if not leading:
         return cotangent.sum(axis=tuple(axes), keepdims=True)
     return cotangent.sum(axis=tuple(axes), keepdims=True).reshape(cotangent_shape[:batch] + tuple(shape))
+
+
+_add_reduce = np.add.reduce
 
 
 # Below this many elements a broadcast is materialised: a copy is cheaper than np.broadcast_to's view.

@@ -59,7 +59,11 @@ def _raw(x):
     return x
 
 
+# On plain arrays the ufunc's reduce is called directly, positionally: the ndarray methods go
+# through a Python wrapper and keyword parsing that cost more than the reduction of a small array.
 def _sum(x, *, axis=None, keepdims=False, dtype=None):
+    if type(x) is np.ndarray:
+        return _add_reduce(x, axis, dtype, None, keepdims)
     return x.sum(axis=axis, keepdims=keepdims, dtype=dtype)
 
 
@@ -68,13 +72,18 @@ def _prod(x, *, axis=None, keepdims=False, dtype=None):
 
 
 def _max(x, *, axis=None, keepdims=False):
+    if type(x) is np.ndarray:
+        return _maximum_reduce(x, axis, None, None, keepdims)
     return x.max(axis=axis, keepdims=keepdims)
 
 
 def _min(x, *, axis=None, keepdims=False):
+    if type(x) is np.ndarray:
+        return _minimum_reduce(x, axis, None, None, keepdims)
     return x.min(axis=axis, keepdims=keepdims)
 
 
+_add_reduce, _maximum_reduce, _minimum_reduce = np.add.reduce, np.maximum.reduce, np.minimum.reduce
 sum_ = primitive(_sum, "sum", numpy_fun=False)
 prod = primitive(_prod, "prod", numpy_fun=False)
 max_ = primitive(_max, "max", numpy_fun=False)
@@ -122,12 +131,17 @@ def _extremum_weights(ans, x, axes, keepdims):
     Without ties (the common case) this is the boolean mask of the maxima itself.
     """
     raw_x, raw_ans = _raw(x), _raw(ans)
-    if getattr(raw_ans, "dtype", None) is not None and raw_ans.dtype.kind == "c":
+    if not isinstance(raw_ans, (np.ndarray, np.generic)):
+        raw_ans = np.asarray(raw_ans)
+    kind = raw_ans.dtype.kind
+    if kind == "c":
         raise TypeError(COMPLEX_ORDER_ERROR.format(name="max / min / ptp"))
-    hit = raw_x == (raw_ans if keepdims else np.reshape(raw_ans, keepdims_shape(np.shape(raw_x), axes)))
-    counts = hit.sum(axis=axes, keepdims=True)  # per output, not in total: a NaN output has no hit
-    if (counts == 1).all():
+    hit = raw_x == (raw_ans if keepdims else raw_ans.reshape(keepdims_shape(np.shape(raw_x), axes)))
+    # One hit per output without counting per output: as many hits as outputs, and no NaN output
+    # (a NaN output has no hit, which a tie elsewhere could otherwise make up for).
+    if np.count_nonzero(hit) == raw_ans.size and (kind != "f" or not np.isnan(np.add.reduce(raw_ans, axis=None))):
         return hit
+    counts = hit.sum(axis=axes, keepdims=True)
     dtype = np.result_type(raw_x, np.float16)
     return hit.astype(dtype) / counts.astype(dtype)
 
