@@ -4,6 +4,7 @@ import gc
 import pathlib
 import threading
 import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
@@ -205,6 +206,16 @@ def test_kink_conventions():
         row_max_grad = cr.grad(lambda x: np.sum(np.max(x, axis=1)))(rows)
     np.testing.assert_array_equal(row_max_grad[0], [0.5, 0.5, 0.0])
     np.testing.assert_array_equal(cr.grad(lambda x: np.sum(np.max(x, axis=0, keepdims=True)))(np.array([[1.0, 4.0], [2.0, 4.0]])), [[0, 0.5], [1, 0.5]])
+    # infinite maxima in both directions, a tie in float32, and the minimum's ties
+    signed_inf = np.array([[np.inf, 1.0], [-np.inf, -np.inf]])
+    np.testing.assert_array_equal(cr.grad(lambda x: np.max(x, axis=1)[0])(signed_inf), [[1, 0], [0, 0]])
+    np.testing.assert_array_equal(cr.grad(lambda x: np.max(x, axis=1)[1])(signed_inf), [[0, 0], [0.5, 0.5]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # +inf and -inf maxima: no spurious "invalid value" from the rule
+        np.testing.assert_array_equal(cr.grad(lambda x: np.max(x, axis=1)[0])(np.array([[np.inf], [-np.inf]])), [[1], [0]])
+    single = np.array([[2.0, 2.0, 1.0], [0.0, 5.0, 5.0]], dtype=np.float32)
+    np.testing.assert_array_equal(cr.grad(lambda x: np.sum(np.min(x, axis=1)))(single), [[0, 0, 1], [1, 0, 0]])
+    np.testing.assert_array_equal(cr.grad(lambda x: np.sum(np.max(x, axis=1)))(single), [[0.5, 0.5, 0], [0, 0.5, 0.5]])
     assert cr.grad(lambda x: np.maximum(x, 1.0))(1.0) == 0.5
     with np.errstate(divide="ignore"):
         assert np.isinf(cr.grad(np.sqrt)(0.0))

@@ -84,6 +84,7 @@ def _min(x, *, axis=None, keepdims=False):
 
 
 _add_reduce, _maximum_reduce, _minimum_reduce = np.add.reduce, np.maximum.reduce, np.minimum.reduce
+_any_reduce = np.logical_or.reduce
 sum_ = primitive(_sum, "sum", numpy_fun=False)
 prod = primitive(_prod, "prod", numpy_fun=False)
 max_ = primitive(_max, "max", numpy_fun=False)
@@ -139,7 +140,7 @@ def _extremum_weights(ans, x, axes, keepdims):
     hit = raw_x == (raw_ans if keepdims else raw_ans.reshape(keepdims_shape(np.shape(raw_x), axes)))
     # One hit per output without counting per output: as many hits as outputs, and no NaN output
     # (a NaN output has no hit, which a tie elsewhere could otherwise make up for).
-    if np.count_nonzero(hit) == raw_ans.size and (kind != "f" or not np.isnan(np.add.reduce(raw_ans, axis=None))):
+    if np.count_nonzero(hit) == raw_ans.size and (kind != "f" or not _any_reduce(np.isnan(raw_ans), None)):
         return hit
     counts = hit.sum(axis=axes, keepdims=True)
     dtype = np.result_type(raw_x, np.float16)
