@@ -85,6 +85,7 @@ def _min(x, *, axis=None, keepdims=False):
 
 _add_reduce, _maximum_reduce, _minimum_reduce = np.add.reduce, np.maximum.reduce, np.minimum.reduce
 _any_reduce = np.logical_or.reduce
+
 sum_ = primitive(_sum, "sum", numpy_fun=False)
 prod = primitive(_prod, "prod", numpy_fun=False)
 max_ = primitive(_max, "max", numpy_fun=False)
