@@ -8,6 +8,7 @@ from . import numpy  # noqa: F401  (registers every rule)
 from . import _scipy_loader  # noqa: F401  (plain scipy.special calls on traced values load chainrule.scipy)
 from . import extend, numeric, optim, plot  # noqa: F401
 from .check import check_grads
+from .compile import CompileWarning, compile  # noqa: A004  (chainrule.compile; the builtin stays yours)
 from .custom import custom_jvp, custom_vjp
 from .debug import NaNError, debug_nans
 from .diagnose import check_rule
@@ -35,6 +36,7 @@ __all__ = [
     "Tensor", "tensor", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "GradientTape", "Variable", "constant",
     # checking and debugging
+    "CompileWarning",  # `compile` itself is left out: `from chainrule import *` must not shadow the builtin
     "check_grads", "check_rule", "numeric", "debug_nans", "NaNError", "ArrayBox", "TracedValueError",
     "DegenerateDerivativeError", "DegenerateDerivativeWarning",
     # seeing the chain rule

@@ -34,6 +34,7 @@ from typing import Callable
 
 import numpy as np
 
+from .core.stage import peek
 from .core import ForwardTrace, Node, Primitive, ReverseTrace, backward_pass, tree_flatten, tree_map, tree_unflatten
 from .core.trace import Box, unbox
 from .numpy.box import ArrayBox
@@ -85,7 +86,7 @@ class _Layout:
         if self.spec is None:
             return packed
         pieces, start = [], 0
-        batch = np.shape(unbox(packed))[:-1] if self.shapes else ()
+        batch = np.shape(peek(packed))[:-1] if self.shapes else ()
         for shape in self.shapes:
             size = int(np.prod(shape, dtype=np.int64))
             pieces.append(np.reshape(packed[..., start:start + size], batch + shape))
@@ -97,7 +98,7 @@ def _pack(out):
     leaves, spec = tree_flatten(out)
     if spec is None:
         return out, _Layout(None, None)
-    shapes = [np.shape(unbox(leaf)) for leaf in leaves]
+    shapes = [np.shape(peek(leaf)) for leaf in leaves]
     packed = np.concatenate([np.ravel(leaf) for leaf in leaves]) if leaves else np.zeros(0)
     return packed, _Layout(spec, shapes)
 
@@ -148,15 +149,15 @@ def _zeros_like(leaf):
 def _check_cotangent(name: str, cotangent, primal, argnum: int):
     if cotangent is None:
         return None
-    if np.shape(unbox(cotangent)) != np.shape(unbox(primal)):
-        raise ValueError(f"{name}: the bwd rule returned a cotangent of shape {np.shape(unbox(cotangent))} for a "
-                         f"primal input (leaf {argnum}) of shape {np.shape(unbox(primal))}; they must match.")
+    if np.shape(peek(cotangent)) != np.shape(peek(primal)):
+        raise ValueError(f"{name}: the bwd rule returned a cotangent of shape {np.shape(peek(cotangent))} for a "
+                         f"primal input (leaf {argnum}) of shape {np.shape(peek(primal))}; they must match.")
     return cotangent
 
 
 def _batched(apply, cotangent, primal_ndim: int, count: int):
     """Apply a one-direction rule to each direction of a batched cotangent; results stacked per leaf."""
-    shape = np.shape(unbox(cotangent))
+    shape = np.shape(peek(cotangent))
     batch = shape[:len(shape) - primal_ndim]
     if not batch:
         return apply(cotangent)
@@ -169,8 +170,8 @@ def _batched(apply, cotangent, primal_ndim: int, count: int):
             stacked.append(None)
             continue
         template = next(c for c in column if c is not None)
-        column = [c if c is not None else np.zeros(np.shape(unbox(template))) for c in column]
-        stacked.append(np.reshape(np.stack(column), batch + np.shape(unbox(template))))
+        column = [c if c is not None else np.zeros(np.shape(peek(template))) for c in column]
+        stacked.append(np.reshape(np.stack(column), batch + np.shape(peek(template))))
     return stacked
 
 
@@ -261,7 +262,7 @@ class _CustomBackward:
 
     def __init__(self, owner, raw_args, kwargs, residuals, layout, ans) -> None:
         self.owner, self.raw_args, self.kwargs = owner, raw_args, kwargs
-        self.residuals, self.layout, self.out_ndim = residuals, layout, np.ndim(unbox(ans))
+        self.residuals, self.layout, self.out_ndim = residuals, layout, np.ndim(peek(ans))
         self.cotangent = self.results = None
 
     def __call__(self, argnum: int, cotangent):
@@ -345,7 +346,7 @@ class custom_jvp(_CustomFunction):
         out, tangent_out = result
         out_leaves, out_spec = tree_flatten(out)
         tangent_leaves, tangent_spec = tree_flatten(tangent_out)
-        if out_spec != tangent_spec or any(np.shape(unbox(o)) != np.shape(unbox(t))
+        if out_spec != tangent_spec or any(np.shape(peek(o)) != np.shape(peek(t))
                                            for o, t in zip(out_leaves, tangent_leaves)):
             raise TypeError(f"{self.__name__}: the JVP rule's tangent output must have the structure and shapes "
                             f"of its primal output.")
@@ -372,21 +373,21 @@ class _CustomJVPPrimitive(Primitive):
         batch_shape = ()
         for arg, primal in zip(args, primals):
             if isinstance(arg, Box) and arg._trace is trace:
-                tangent_shape = np.shape(unbox(arg._node))
-                batch_shape = tangent_shape[:len(tangent_shape) - np.ndim(unbox(primal))]
+                tangent_shape = np.shape(peek(arg._node))
+                batch_shape = tangent_shape[:len(tangent_shape) - np.ndim(peek(primal))]
                 break
-        zeros = [np.zeros(batch_shape + np.shape(unbox(p)), dtype=np.result_type(_zeros_like(p))) for p in primals]
+        zeros = [np.zeros(batch_shape + np.shape(peek(p)), dtype=np.result_type(_zeros_like(p))) for p in primals]
         tangents = [a._node if isinstance(a, Box) and a._trace is trace else z for a, z in zip(args, zeros)]
         if not batch_shape:
             out, tangent_out = self.owner._rule(static, spec, primals, tangents)
             packed, _frame()["layout"] = _pack(out)
             return top.__class__(packed, trace, _pack(tangent_out)[0])
         count = int(np.prod(batch_shape, dtype=np.int64))
-        flat = [np.reshape(t, (count,) + np.shape(unbox(p))) for t, p in zip(tangents, primals)]
+        flat = [np.reshape(t, (count,) + np.shape(peek(p))) for t, p in zip(tangents, primals)]
         rows = [self.owner._rule(static, spec, primals, [t[i] for t in flat]) for i in range(count)]
         packed, _frame()["layout"] = _pack(rows[0][0])
         stacked = np.stack([_pack(tangent_out)[0] for _, tangent_out in rows])
-        return top.__class__(packed, trace, np.reshape(stacked, batch_shape + np.shape(unbox(packed))))
+        return top.__class__(packed, trace, np.reshape(stacked, batch_shape + np.shape(peek(packed))))
 
     def _vjp_maker(self, argnum, ans, raw_args, kwargs):
         frame = _frame()

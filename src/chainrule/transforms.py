@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 
 from .core import ForwardTrace, Node, Primitive, ReverseTrace, backward_from, backward_pass, tree_flatten, tree_unflatten
+from .core.stage import StagingTrace, detach, peek
 from .core.trace import Box, unbox
 from .numpy.box import ArrayBox
 
@@ -31,7 +32,7 @@ def as_differentiable(value):
     if type(value) is np.ndarray and value.dtype.kind in "fc":  # the common case
         return value
     if isinstance(value, Box):
-        return value
+        return value.astype(np.float64) if value.dtype.kind in "biu" else value
     if isinstance(value, (bool, int, np.bool_, np.integer)):
         return np.float64(value)
     if isinstance(value, float):
@@ -142,12 +143,12 @@ def _finish(cotangent, leaf, batch_shape=()):
         return cotangent  # the common case, already in shape
     if type(cotangent) is type(leaf) and isinstance(leaf, np.generic):
         return cotangent  # a NumPy scalar of the leaf's own type (a scalar function)
-    shape, dtype = np.shape(unbox(leaf)), np.result_type(unbox(leaf))
+    shape, dtype = np.shape(peek(leaf)), np.result_type(peek(leaf))
     if cotangent is None:
         zeros = np.zeros(tuple(batch_shape) + shape, dtype=dtype)
         return zeros if zeros.ndim else zeros[()]
     if isinstance(cotangent, Box):
-        return cotangent
+        return _finish_staged(cotangent, shape, dtype) if cotangent._trace.__class__ is StagingTrace else cotangent
     batch_shape = np.shape(cotangent)[:max(np.ndim(cotangent) - len(shape), 0)]
     if dtype.kind == "f" and np.iscomplexobj(cotangent):
         cotangent = np.real(cotangent)
@@ -161,8 +162,22 @@ def _finish(cotangent, leaf, batch_shape=()):
     return cotangent
 
 
+def _finish_staged(cotangent, shape: tuple, dtype):
+    """`_finish` of a gradient that a compile records: the same fixes, decided on its metadata."""
+    raw = peek(cotangent)
+    batch_shape = np.shape(raw)[:max(np.ndim(raw) - len(shape), 0)]
+    if dtype.kind == "f" and np.iscomplexobj(raw):
+        cotangent = np.real(cotangent)
+    if np.result_type(peek(cotangent)) != dtype or np.shape(raw) != tuple(batch_shape) + shape:
+        cotangent = np.broadcast_to(cotangent.astype(dtype), tuple(batch_shape) + shape)
+    raw = peek(cotangent)
+    if isinstance(raw, np.ndarray) and not raw.flags.writeable:
+        cotangent = np.copy(cotangent)
+    return cotangent
+
+
 def _ones_like(value):
-    raw = unbox(value)
+    raw = peek(value)
     dtype = getattr(raw, "dtype", None)
     if dtype is None or not isinstance(dtype, np.dtype):
         dtype = np.result_type(raw)
@@ -176,7 +191,7 @@ _NUMPY_FLOAT_SCALARS = (np.float64, np.float32, float)
 
 
 def _check_scalar(value, name: str) -> None:
-    raw = unbox(value)
+    raw = peek(value)
     if type(raw) in _NUMPY_FLOAT_SCALARS:  # the common case: a float64 loss
         return
     if np.ndim(raw) != 0:
@@ -360,7 +375,7 @@ def _jacrev(fun: Callable, chosen, has_aux: bool, kind: str) -> Callable:
             cotangents = [_finish(c, leaf, (total,)) for c, leaf in zip(found, run.leaves)]
             per_output, start = [], 0
             for shape, size in zip(shapes, sizes):
-                blocks = [_scalar(np.reshape(c[start:start + size], shape + np.shape(unbox(leaf))))
+                blocks = [_scalar(np.reshape(c[start:start + size], shape + np.shape(peek(leaf))))
                           for c, leaf in zip(cotangents, run.leaves)]
                 per_output.append(_unpack(tree_unflatten(run.spec, blocks), chosen))
                 start += size
@@ -416,9 +431,9 @@ def _push_forward(fun, args, kwargs, positions, tangents, batch_ndim, *, has_aux
                          f"tangents must have the structure of the primals.")
     primal_leaves = [as_differentiable(leaf) for leaf in primal_leaves]
     for primal, tangent in zip(primal_leaves, tangent_leaves):
-        expected = np.shape(unbox(primal))
-        if np.shape(unbox(tangent))[batch_ndim:] != expected:
-            raise ValueError(f"chainrule: a tangent has shape {np.shape(unbox(tangent))[batch_ndim:]} but its "
+        expected = np.shape(peek(primal))
+        if np.shape(peek(tangent))[batch_ndim:] != expected:
+            raise ValueError(f"chainrule: a tangent has shape {np.shape(peek(tangent))[batch_ndim:]} but its "
                              f"primal has shape {expected}; tangents must match the primals' shapes.")
     boxes = [ArrayBox(p, trace, t) for p, t in zip(primal_leaves, tangent_leaves)]
     new_args = list(args)
@@ -427,7 +442,7 @@ def _push_forward(fun, args, kwargs, positions, tangents, batch_ndim, *, has_aux
     out, aux = _split_aux(fun(*new_args, **kwargs), has_aux, "jvp")
     out_leaves, out_spec = tree_flatten(out)
     values, out_tangents = [], []
-    batch = np.shape(unbox(tangent_leaves[0]))[:batch_ndim] if tangent_leaves else ()
+    batch = np.shape(peek(tangent_leaves[0]))[:batch_ndim] if tangent_leaves else ()
     for leaf in out_leaves:
         leaf = lower(leaf, trace)
         if isinstance(leaf, Box) and leaf._trace is trace:
@@ -435,7 +450,7 @@ def _push_forward(fun, args, kwargs, positions, tangents, batch_ndim, *, has_aux
             out_tangents.append(leaf._node)
         else:
             values.append(leaf)
-            zeros = np.zeros(batch + np.shape(unbox(leaf)), dtype=np.result_type(unbox(leaf), np.float64))
+            zeros = np.zeros(batch + np.shape(peek(leaf)), dtype=np.result_type(peek(leaf), np.float64))
             out_tangents.append(zeros if zeros.ndim else zeros[()])
     result = tree_unflatten(out_spec, values), tree_unflatten(out_spec, out_tangents)
     return result + (unbox_tree(aux, trace),) if has_aux else result
@@ -448,16 +463,16 @@ def _jacfwd(fun: Callable, chosen, has_aux: bool, kind: str) -> Callable:
     def jacfwd_fun(*args, **kwargs):
         leaves, spec = tree_flatten(_selected(args, positions))
         leaves = [as_differentiable(leaf) for leaf in leaves]
-        in_shapes = [np.shape(unbox(leaf)) for leaf in leaves]
+        in_shapes = [np.shape(peek(leaf)) for leaf in leaves]
         sizes = [int(np.prod(shape, dtype=np.int64)) for shape in in_shapes]
         total = sum(sizes)
         if len(leaves) == 1:  # the identity itself, in the leaf's dtype
-            tangents = [np.eye(total, dtype=np.result_type(unbox(leaves[0]))).reshape((total,) + in_shapes[0])]
+            tangents = [np.eye(total, dtype=np.result_type(peek(leaves[0]))).reshape((total,) + in_shapes[0])]
         else:
             identity = np.eye(total)
             tangents, start = [], 0
             for leaf, shape, size in zip(leaves, in_shapes, sizes):
-                block = identity[:, start:start + size].astype(np.result_type(unbox(leaf)), copy=False)
+                block = identity[:, start:start + size].astype(np.result_type(peek(leaf)), copy=False)
                 tangents.append(block.reshape((total,) + shape))
                 start += size
         args = list(args)
@@ -468,7 +483,7 @@ def _jacfwd(fun: Callable, chosen, has_aux: bool, kind: str) -> Callable:
         value_leaves, out_spec = tree_flatten(values)
         per_output = []
         for value, tangent in zip(value_leaves, tree_flatten(out_tangents)[0]):
-            out_shape = np.shape(unbox(value))
+            out_shape = np.shape(peek(value))
             moved = np.moveaxis(tangent, 0, -1) if out_shape else tangent  # out.shape + (total,)
             blocks, start = [], 0
             for shape, size in zip(in_shapes, sizes):
@@ -568,7 +583,7 @@ def stop_gradient(x):
     np.float64(3.0)
     """
     leaves, spec = tree_flatten(x)
-    return tree_unflatten(spec, [unbox(leaf.read_value() if callable(getattr(leaf, "read_value", None)) else leaf)
+    return tree_unflatten(spec, [detach(leaf.read_value() if callable(getattr(leaf, "read_value", None)) else leaf)
                                  for leaf in leaves])
 
 
@@ -619,7 +634,7 @@ def checkpoint(fun: Callable) -> Callable:
 
     prim.vjp_argnum = vjp_argnum
     prim.jvp_argnum = lambda argnum, tangent, ans, args, kwargs: (
-        _push_forward(fun, args, kwargs, (argnum,), (tangent,), np.ndim(tangent) - np.ndim(unbox(args[argnum])))[1])
+        _push_forward(fun, args, kwargs, (argnum,), (tangent,), np.ndim(tangent) - np.ndim(peek(args[argnum])))[1])
 
     @functools.wraps(fun)
     def checkpointed(*args, **kwargs):

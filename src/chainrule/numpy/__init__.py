@@ -15,6 +15,7 @@ import numpy as _np
 
 from . import rules as _rules  # noqa: F401  (registers every rule)
 from . import wrap as _wrap  # noqa: F401
+from . import staging as _staging  # noqa: F401  (records constant functions while compiling)
 from .box import ArrayBox, TracedValueError
 from .registry import PUBLIC as _PUBLIC
 from .rules.shape import array, asarray

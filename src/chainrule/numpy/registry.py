@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import Box, Primitive
-from ..core.trace import unbox
+from ..core.stage import detach
 
 UFUNCS: dict = {}
 FUNCTIONS: dict = {}
@@ -20,6 +20,8 @@ PUBLIC: dict = {}
 # Called with a ufunc that has no handler yet; returns True if it registered one. The top-level
 # package installs a loader for SciPy's ufuncs (this layer never imports the layers above it).
 load_rules_for = None
+# Records a non-differentiable function of staged values (set by `staging.py`, which imports this).
+record_constant = None
 
 
 def register(numpy_fun, handler, public=None, *, module: str | None = None) -> None:
@@ -48,10 +50,20 @@ def nondifferentiable(numpy_fun, *, module: str | None = None):
     PUBLIC[(module, numpy_fun.__name__)] = numpy_fun
 
     def on_raw_values(*args, **kwargs):
-        return numpy_fun(*[unbox(a) for a in args], **{k: unbox(v) for k, v in kwargs.items()})
+        return call_constant(numpy_fun, *args, **kwargs)
     on_raw_values.__name__ = getattr(numpy_fun, "__name__", "nondifferentiable")
     on_raw_values.__doc__ = getattr(numpy_fun, "__doc__", None)
     return on_raw_values
+
+
+def call_constant(fun, *args, **kwargs):
+    """`fun` of the values under the boxes: a constant, recorded (not frozen) while compiling."""
+    args = [detach(a) for a in args]
+    kwargs = {k: detach(v) for k, v in kwargs.items()} if kwargs else kwargs
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, Box):  # only a staged box survives `detach`: a compile is recording
+            return record_constant(fun, args, kwargs, value._trace)
+    return fun(*args, **kwargs)
 
 
 def composite(numpy_fun, *, register_it: bool = True, module: str | None = None):

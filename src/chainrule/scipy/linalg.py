@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.linalg as _sl
+from ..core.stage import peek
 
 from ..core import defjvp, defvjp
 from ..core.trace import unbox
@@ -64,7 +65,7 @@ def _aligned(tangent, primal, ans):
 
 
 def _is_complex(*values) -> bool:
-    return any(np.iscomplexobj(unbox(v)) for v in values)
+    return any(np.iscomplexobj(peek(v)) for v in values)
 
 
 # --- solve_triangular: x = op(A)^-1 b, b always a stack of (n, k) matrices here --------------------------
@@ -308,8 +309,8 @@ def sqrtm(A, disp=True, blocksize=64):
 # --- primary matrix functions f(A) and their Fréchet derivatives by the block trick --------------------------
 def _block(top_left, top_right, bottom_right):
     """[[top_left, top_right], [0, bottom_right]] for stacks of matrices (traced or not)."""
-    zeros = np.zeros(np.broadcast_shapes(np.shape(unbox(top_left)), np.shape(unbox(top_right))),
-                     dtype=np.result_type(unbox(top_left), unbox(top_right)))
+    zeros = np.zeros(np.broadcast_shapes(np.shape(peek(top_left)), np.shape(peek(top_right))),
+                     dtype=np.result_type(peek(top_left), unbox(top_right)))
     top = np.concatenate(np.broadcast_arrays(top_left, top_right), axis=-1)
     bottom = np.concatenate(np.broadcast_arrays(zeros, bottom_right), axis=-1)
     return np.concatenate([top, bottom], axis=-2)
@@ -343,14 +344,14 @@ def _matrix_function(scipy_fun, name, *, frechet_2d=None, stacks=False):
 
     def frechet_jvp_a(t, ans, a, e, *constants):
         t = _aligned(t, a, ans)
-        return frechet_of_block(np.zeros_like(unbox(t)), t, a, e, *constants)
+        return frechet_of_block(np.zeros_like(peek(t)), t, a, e, *constants)
 
     def frechet_vjp_a(ans, a, e, *constants):
         shape, ndim = np.shape(a), np.ndim(ans)
         n = shape[-1]
 
         def vjp(g):
-            adjoint = frechet(_swap(_block(a, e, a)), _block(np.zeros_like(unbox(g)), g, np.zeros_like(unbox(g))),
+            adjoint = frechet(_swap(_block(a, e, a)), _block(np.zeros_like(peek(g)), g, np.zeros_like(peek(g))),
                               *constants)
             return cast_like(unbroadcast(adjoint[..., :n, :n] + adjoint[..., n:, n:], shape, ndim), a)
         return vjp
@@ -417,7 +418,7 @@ def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):
 
 # --- structured matrices built from vectors: gathers and products of existing primitives ------------------
 def _vector(x, name):
-    if np.ndim(unbox(x)) > 1:
+    if np.ndim(peek(x)) > 1:
         raise TypeError(f"chainrule: scipy.linalg.{name} of a stack of vectors is not differentiable yet; "
                         f"build one matrix per vector (and np.stack them).")
     return np.reshape(x, (-1,))
@@ -429,7 +430,7 @@ def toeplitz(c, r=None):
     c = _vector(c, "toeplitz")
     r = (np.conjugate(c) if _is_complex(c) else c) if r is None else _vector(r, "toeplitz")
     values = np.concatenate([np.flip(c), r[1:]])
-    rows, cols = np.shape(unbox(c))[0], np.shape(unbox(r))[0]
+    rows, cols = np.shape(peek(c))[0], np.shape(peek(r))[0]
     return values[rows - 1 - np.arange(rows)[:, None] + np.arange(cols)[None, :]]
 
 
@@ -437,9 +438,9 @@ def toeplitz(c, r=None):
 def hankel(c, r=None):
     """H[i, j] = c[i + j] while that exists, then r[i + j - len(c) + 1] (r defaults to zeros)."""
     c = _vector(c, "hankel")
-    r = np.zeros_like(unbox(c)) if r is None else _vector(r, "hankel")
+    r = np.zeros_like(peek(c)) if r is None else _vector(r, "hankel")
     values = np.concatenate([c, r[1:]])
-    rows, cols = np.shape(unbox(c))[0], np.shape(unbox(r))[0]
+    rows, cols = np.shape(peek(c))[0], np.shape(peek(r))[0]
     return values[np.arange(rows)[:, None] + np.arange(cols)[None, :]]
 
 
@@ -447,7 +448,7 @@ def hankel(c, r=None):
 def circulant(c):
     """C[i, j] = c[(i - j) mod n]."""
     c = _vector(c, "circulant")
-    n = np.shape(unbox(c))[0]
+    n = np.shape(peek(c))[0]
     return c[(np.arange(n)[:, None] - np.arange(n)[None, :]) % n]
 
 
@@ -455,7 +456,7 @@ def circulant(c):
 def block_diag(*arrs):
     """The matrices (scalars and vectors count as 1-row matrices) along the diagonal, zeros elsewhere."""
     blocks = [np.atleast_2d(a) for a in arrs]
-    widths = [np.shape(unbox(b))[1] for b in blocks]
+    widths = [np.shape(peek(b))[1] for b in blocks]
     total, start, rows = sum(widths), 0, []
     for block, width in zip(blocks, widths):
         rows.append(np.pad(block, ((0, 0), (start, total - start - width))))
@@ -467,7 +468,7 @@ def block_diag(*arrs):
 def companion(a):
     """The companion matrix of the polynomial with coefficients `a` (first row -a[1:] / a[0], ones below)."""
     a = _vector(a, "companion")
-    n = np.shape(unbox(a))[0] - 1
+    n = np.shape(peek(a))[0] - 1
     first_row = -a[1:] / a[0]
     return np.concatenate([first_row[None, :], np.eye(n - 1, n)], axis=0)
 
@@ -475,7 +476,7 @@ def companion(a):
 @registry.composite(_sl.khatri_rao, module=MODULE)
 def khatri_rao(a, b):
     """The column-wise Kronecker product."""
-    columns = np.shape(unbox(a))[1]
+    columns = np.shape(peek(a))[1]
     return np.reshape(a[:, None, :] * b[None, :, :], (-1, columns))
 
 
@@ -490,7 +491,7 @@ def fiedler(a):
 def leslie(f, s):
     """The Leslie matrix: fecundity `f` in the first row, survival `s` on the subdiagonal."""
     f, s = _vector(f, "leslie"), _vector(s, "leslie")
-    n = np.shape(unbox(f))[0]
+    n = np.shape(peek(f))[0]
     return np.concatenate([f[None, :], np.pad(s[:, None] * np.eye(n - 1), ((0, 0), (0, 1)))], axis=0)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.signal as _sig
+from ..core.stage import peek
 
 from ..core import defjvp, defvjp
 from ..core.trace import unbox
@@ -37,14 +38,14 @@ convolve_full = scipy_primitive(_convolve_full_raw, "convolve")
 
 def _aligned(x, ndim):
     """x with length-1 axes in front, so it convolves along (not across) a batch of directions."""
-    shape = np.shape(unbox(x))
+    shape = np.shape(peek(x))
     return np.reshape(x, (1,) * (ndim - len(shape)) + shape) if len(shape) < ndim else x
 
 
 def _correlate_valid(g, other, kept_shape, method):
     """The 'valid' part of g convolved with `other` reversed: the cotangent of the input of shape `kept_shape`."""
-    ndim = np.ndim(unbox(g))
-    other_shape = np.shape(unbox(other))
+    ndim = np.ndim(peek(g))
+    other_shape = np.shape(peek(other))
     reversed_other = np.flip(_aligned(other, ndim), axis=tuple(range(-len(other_shape), 0)))
     full = convolve_full(g, reversed_other, method=method)
     crop = tuple(slice(m - 1, m - 1 + n) for m, n in zip(other_shape, kept_shape))
@@ -52,8 +53,8 @@ def _correlate_valid(g, other, kept_shape, method):
 
 
 # fmt: off
-defjvp(convolve_full, lambda t, ans, a, b, *, method: convolve_full(t, _aligned(b, np.ndim(unbox(t))), method=method),
-                      lambda t, ans, a, b, *, method: convolve_full(_aligned(a, np.ndim(unbox(t))), t, method=method))
+defjvp(convolve_full, lambda t, ans, a, b, *, method: convolve_full(t, _aligned(b, np.ndim(peek(t))), method=method),
+                      lambda t, ans, a, b, *, method: convolve_full(_aligned(a, np.ndim(peek(t))), t, method=method))
 defvjp(convolve_full, lambda ans, a, b, *, method: lambda g: cast_like(_correlate_valid(g, b, np.shape(a), method), a),
                       lambda ans, a, b, *, method: lambda g: cast_like(_correlate_valid(g, a, np.shape(b), method), b))
 # fmt: on
@@ -74,14 +75,14 @@ def _output_shape(shape1, shape2, mode):
 @registry.composite(_sig.convolve, module=MODULE)
 def convolve(in1, in2, mode="full", method="auto"):
     """scipy.signal.convolve, differentiable in `in1` and `in2` (a crop of the full convolution)."""
-    shape1, shape2 = np.shape(unbox(in1)), np.shape(unbox(in2))
+    shape1, shape2 = np.shape(peek(in1)), np.shape(peek(in2))
     if len(shape1) != len(shape2):
         raise ValueError("in1 and in2 should have the same dimensionality")
     full = convolve_full(in1, in2, method=method)
     if mode == "full":
         return full
     out = _output_shape(shape1, shape2, mode)
-    start = [(f - o) // 2 for f, o in zip(np.shape(unbox(full)), out)]
+    start = [(f - o) // 2 for f, o in zip(np.shape(peek(full)), out)]
     return full[tuple(slice(s, s + o) for s, o in zip(start, out))]
 
 
@@ -89,7 +90,7 @@ def convolve(in1, in2, mode="full", method="auto"):
 def correlate(in1, in2, mode="full", method="auto"):
     """scipy.signal.correlate: convolution with `in2` reversed (and conjugated)."""
     reversed_in2 = np.flip(in2)
-    return convolve(in1, np.conjugate(reversed_in2) if np.iscomplexobj(unbox(in2)) else reversed_in2, mode, method)
+    return convolve(in1, np.conjugate(reversed_in2) if np.iscomplexobj(peek(in2)) else reversed_in2, mode, method)
 
 
 @registry.composite(_sig.fftconvolve, module=MODULE)

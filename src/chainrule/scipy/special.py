@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.special as _sc
+from ..core.stage import peek
 
 from ..core import defjvp, defvjp
 from ..core.trace import unbox
@@ -157,13 +158,13 @@ def _ive_holomorphic_part(ans, v, x):
 def _ive_jvp(t, ans, v, x):
     """ive(v, z) = iv(v, z) exp(-|Re z|): for complex z the second factor sees only Re(dz)."""
     scaled = -np.sign(np.real(unbox(x))) * ans
-    return t * _ive_holomorphic_part(ans, v, x) + scaled * (np.real(t) if np.iscomplexobj(unbox(x)) else t)
+    return t * _ive_holomorphic_part(ans, v, x) + scaled * (np.real(t) if np.iscomplexobj(peek(x)) else t)
 
 
 def _ive_vjp(ans, v, x):
     def vjp(g):
         scaled = -np.sign(np.real(unbox(x))) * ans
-        return g * _ive_holomorphic_part(ans, v, x) + (np.real(g * scaled) if np.iscomplexobj(unbox(x)) else g * scaled)
+        return g * _ive_holomorphic_part(ans, v, x) + (np.real(g * scaled) if np.iscomplexobj(peek(x)) else g * scaled)
     return vjp
 
 

@@ -24,6 +24,7 @@ import types
 
 import numpy as np
 import scipy.stats as _st
+from ..core.stage import peek
 
 from ..core import Box
 from ..core.trace import unbox
@@ -221,15 +222,15 @@ poisson = _distribution("poisson", "The Poisson distribution: poisson.logpmf(k, 
 # --- Dirichlet ----------------------------------------------------------------------------------------------
 def _dirichlet_points(x, alpha):
     """SciPy's input rules: x has K or K-1 rows (the last coordinate then is 1 - the others); checked like SciPy."""
-    k = np.shape(unbox(alpha))[0]
-    if np.ndim(unbox(alpha)) != 1 or np.any(unbox(alpha) <= 0):
+    k = np.shape(peek(alpha))[0]
+    if np.ndim(peek(alpha)) != 1 or np.any(unbox(alpha) <= 0):
         raise ValueError("Parameter vector 'a' must be one dimensional and all its entries must be greater than 0.")
-    rows = np.shape(unbox(x))[0] if np.ndim(unbox(x)) else 0
+    rows = np.shape(peek(x))[0] if np.ndim(peek(x)) else 0
     if rows == k - 1:
         x = np.concatenate([x, np.expand_dims(1 - np.sum(x, axis=0), 0)], axis=0)
     elif rows != k:
         raise ValueError(f"Vector 'x' must have either the same number of entries as, or one entry fewer than, "
-                         f"parameter vector 'a', but alpha.shape = {np.shape(unbox(alpha))} and x.shape = {np.shape(unbox(x))}.")
+                         f"parameter vector 'a', but alpha.shape = {np.shape(peek(alpha))} and x.shape = {np.shape(peek(x))}.")
     raw = unbox(x)
     if np.any(raw < 0) or np.any(raw > 1) or np.any(np.abs(np.sum(raw, axis=0) - 1.0) > 10e-10):
         raise ValueError("The input vector 'x' must lie within the normal simplex: entries in [0, 1] that sum to 1.")
@@ -238,7 +239,7 @@ def _dirichlet_points(x, alpha):
 
 def _dirichlet_logpdf(x, alpha):
     x = _dirichlet_points(x, alpha)
-    weights = np.reshape(alpha - 1, np.shape(unbox(alpha)) + (1,) * (np.ndim(unbox(x)) - 1))
+    weights = np.reshape(alpha - 1, np.shape(peek(alpha)) + (1,) * (np.ndim(peek(x)) - 1))
     normaliser = np.sum(_sp.gammaln(alpha)) - _sp.gammaln(np.sum(alpha))
     return np.sum(_sp.xlogy(weights, x), axis=0) - normaliser
 
@@ -252,9 +253,9 @@ dirichlet = _distribution("dirichlet", "The Dirichlet distribution: dirichlet.lo
 # --- multivariate normal -----------------------------------------------------------------------------------------
 def _mvn_parameters(mean, cov):
     """SciPy's rules: dim from mean or cov; a scalar cov is a multiple of I, a 1-D cov a diagonal."""
-    cov_shape = np.shape(unbox(cov))
+    cov_shape = np.shape(peek(cov))
     if mean is not None:
-        dim = np.size(unbox(mean))
+        dim = np.size(peek(mean))
     else:
         dim = 1 if len(cov_shape) < 2 else cov_shape[0]
     mean = np.zeros(dim) if mean is None else np.reshape(mean, (dim,))
@@ -262,8 +263,8 @@ def _mvn_parameters(mean, cov):
         cov = cov * np.eye(dim)
     elif len(cov_shape) == 1:
         cov = cov * np.eye(dim)  # diag(cov)
-    if np.shape(unbox(cov)) != (dim, dim):
-        raise ValueError(f"Array 'cov' must be of shape ({dim}, {dim}), not {np.shape(unbox(cov))}.")
+    if np.shape(peek(cov)) != (dim, dim):
+        raise ValueError(f"Array 'cov' must be of shape ({dim}, {dim}), not {np.shape(peek(cov))}.")
     raw = unbox(cov)
     if not np.allclose(raw, np.swapaxes(raw, -1, -2), rtol=1e-10, atol=1e-12 * np.max(np.abs(raw), initial=1.0)):
         raise ValueError("chainrule: multivariate_normal needs a symmetric cov (SciPy would silently read its lower "
@@ -273,7 +274,7 @@ def _mvn_parameters(mean, cov):
 
 def _mvn_logpdf(x, mean=None, cov=1, allow_singular=False):
     dim, mean, cov = _mvn_parameters(mean, cov)
-    x_ndim = np.ndim(unbox(x))
+    x_ndim = np.ndim(peek(x))
     if x_ndim == 0:
         x = np.reshape(x, (1,))
     elif x_ndim == 1 and dim == 1:
@@ -283,8 +284,8 @@ def _mvn_logpdf(x, mean=None, cov=1, allow_singular=False):
     whitened = _linalg.solve_triangular(factor, np.swapaxes(deviations, -1, -2), lower=True)
     log_det = 2 * np.sum(np.log(np.diagonal(factor)))
     result = -0.5 * (dim * LOG_2PI + log_det + np.sum(whitened ** 2, axis=0))
-    result = np.squeeze(np.reshape(result, np.shape(unbox(x))[:-1]))  # SciPy squeezes its output too
-    return result[()] if np.ndim(unbox(result)) == 0 else result
+    result = np.squeeze(np.reshape(result, np.shape(peek(x))[:-1]))  # SciPy squeezes its output too
+    return result[()] if np.ndim(peek(result)) == 0 else result
 
 
 multivariate_normal = _distribution(

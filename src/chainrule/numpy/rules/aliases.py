@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...core.stage import peek
 from .. import registry
 from ..registry import composite, primitive
 from .elementwise import def_partials
@@ -194,7 +195,7 @@ def trim_zeros(filt, trim="fb", axis=None):
 
 # --- polynomials (coefficient arrays, highest power first) -------------------------------------
 def _pad_front(p, length):
-    return np.concatenate([np.zeros(length - np.shape(p)[0], dtype=np.result_type(raw(p))), p]) \
+    return np.concatenate([np.zeros(length - np.shape(p)[0], dtype=np.result_type(peek(p))), p]) \
         if np.shape(p)[0] < length else p
 
 
@@ -240,7 +241,7 @@ def poly(seq_of_zeros):
         seq_of_zeros = np.linalg.eigvals(seq_of_zeros)
     coefficients = np.ones(1)
     for zero in seq_of_zeros:
-        coefficients = np.convolve(coefficients, np.stack([np.ones_like(raw(zero)), -zero]))
+        coefficients = np.convolve(coefficients, np.stack([np.ones_like(peek(zero)), -zero]))
     zeros = np.asarray(raw(seq_of_zeros))
     if np.iscomplexobj(zeros) and np.array_equal(np.sort_complex(zeros), np.sort_complex(np.conjugate(zeros))):
         return np.real(coefficients)  # conjugate pairs: real coefficients, as NumPy returns them
@@ -249,7 +250,7 @@ def poly(seq_of_zeros):
 
 # --- conversions that keep a traced array traced ----------------------------------------------------
 def _same_array(a, dtype=None):
-    return a if dtype is None or np.result_type(raw(a)) == np.dtype(dtype) else a.astype(dtype)
+    return a if dtype is None or np.result_type(peek(a)) == np.dtype(dtype) else a.astype(dtype)
 
 
 composite(np.ascontiguousarray)(lambda a, dtype=None, *, like=None: _same_array(a, dtype))

@@ -11,6 +11,7 @@ import operator
 
 import numpy as np
 
+from ...core.stage import peek
 from ...core import defjvp, defvjp
 from .. import box, registry
 from ..broadcast import broadcasting_jvp, fit_to_argument
@@ -76,9 +77,10 @@ def _nonzero(x, fill=1.0):
 
 def _mask(condition, dtype_like):
     """A 0/1 mask for the order-based rules (maximum, minimum, fmax, fmin, clip)."""
-    if np.iscomplexobj(_raw(dtype_like)):
+    if np.iscomplexobj(peek(dtype_like)):
         raise TypeError(COMPLEX_ORDER_ERROR.format(name="maximum / minimum / fmax / fmin / clip"))
-    return np.asarray(condition, dtype=np.result_type(_raw(dtype_like), np.float16))
+    dtype = np.result_type(peek(dtype_like), np.float16)
+    return condition.astype(dtype) if isinstance(condition, box.Box) else np.asarray(condition, dtype=dtype)
 
 
 COMPLEX_ORDER_ERROR = (
@@ -149,20 +151,20 @@ def _sinc_partial(ans, x):
 
 
 def _abs_partial(ans, x):
-    if np.iscomplexobj(_raw(x)):
+    if np.iscomplexobj(peek(x)):
         return np.conjugate(x) / _nonzero(ans)
     return np.sign(x)
 
 
 def _abs_jvp(tangent, ans, x):
     """|z| is real: its tangent is Re(conj(z) t) / |z| (for real x: sign(x) t)."""
-    if np.iscomplexobj(_raw(x)):
+    if np.iscomplexobj(peek(x)):
         return np.real(tangent * _abs_partial(ans, x))
     return tangent * np.sign(x)
 
 
 def _between(ans, x, lower, upper):
-    inside = np.ones_like(_raw(x), dtype=bool)
+    inside = np.ones_like(peek(x), dtype=bool)
     if lower is not None:
         inside = inside & (x >= lower)
     if upper is not None:
@@ -254,7 +256,7 @@ defvjp(multiply, _multiply_vjp_x, _multiply_vjp_y)
 
 # Complex parts: not holomorphic, so their VJPs are written out (autograd's convention).
 def _match_complex(primal, cotangent):
-    return cotangent if np.iscomplexobj(_raw(primal)) else np.real(cotangent)
+    return cotangent if np.iscomplexobj(peek(primal)) else np.real(cotangent)
 
 
 def _def_complex_part(prim, vjp, jvp) -> None:

@@ -16,6 +16,7 @@ import warnings
 
 import numpy as np
 
+from ...core.stage import peek
 from ...core import Box
 from .. import registry
 from ..registry import composite
@@ -48,7 +49,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
         step, values = np.nan, steps * delta
     values = values + start
     if endpoint and num > 1:
-        last = np.broadcast_to(stop, np.shape(raw(values))[1:])
+        last = np.broadcast_to(stop, np.shape(peek(values))[1:])
         values = np.concatenate([values[:-1], np.expand_dims(last, 0)])
     if axis != 0:
         values = np.moveaxis(values, 0, axis)
@@ -71,13 +72,13 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     if np.any(raw(start) == 0) or np.any(raw(stop) == 0):
         raise ValueError("Geometric sequence cannot include zero")
-    if np.iscomplexobj(raw(start)) or np.iscomplexobj(raw(stop)):
+    if np.iscomplexobj(peek(start)) or np.iscomplexobj(peek(stop)):
         raise TypeError("chainrule: np.geomspace of complex endpoints is not differentiable; use np.logspace.")
     sign = np.sign(raw(start))
     first, last = start * sign, stop * sign
     values = logspace(np.log10(first), np.log10(last), num=num, endpoint=endpoint, base=10.0)
     if num > 0:  # NumPy sets the end points exactly
-        one = np.shape(raw(values))[1:]
+        one = np.shape(peek(values))[1:]
         parts = [np.expand_dims(np.broadcast_to(first, one), 0)]
         if num > 1:
             parts += [values[1:-1], np.expand_dims(np.broadcast_to(last, one), 0)] if endpoint else [values[1:]]
@@ -99,7 +100,7 @@ def _means_at(x, values_raw, equal_nan=True):
     if not groups.size:
         return values_raw
     ordered = np.sort(flat)
-    totals = np.concatenate([np.zeros(1, dtype=np.result_type(raw(flat))), np.cumsum(ordered)])
+    totals = np.concatenate([np.zeros(1, dtype=np.result_type(peek(flat))), np.cumsum(ordered)])
     ends = np.cumsum(counts)
     means = (totals[ends] - totals[ends - counts]) / counts
     where = np.clip(np.searchsorted(groups, values_raw), 0, groups.size - 1)
@@ -176,7 +177,7 @@ def partition(a, kth, axis=-1, kind="introselect", order=None):
 @composite(np.sort_complex)
 def sort_complex(a):
     ordered = np.sort(a)
-    return ordered if np.iscomplexobj(raw(ordered)) else ordered.astype(np.complex128)
+    return ordered if np.iscomplexobj(peek(ordered)) else ordered.astype(np.complex128)
 
 
 @composite(np.choose)
@@ -203,7 +204,7 @@ def piecewise(x, condlist, funclist, *args, **kw):
     elif len(conditions) != len(funclist):
         raise ValueError(f"with {len(conditions)} condition(s), either {len(conditions)} or "
                          f"{len(conditions) + 1} functions are expected")
-    result = np.zeros(shape, dtype=np.result_type(raw(x)))
+    result = np.zeros(shape, dtype=np.result_type(peek(x)))
     for condition, fun in zip(conditions, funclist):
         if not callable(fun):
             result = np.where(condition, fun, result)
@@ -216,9 +217,9 @@ def piecewise(x, condlist, funclist, *args, **kw):
 
 @composite(np.insert)
 def insert(arr, obj, values, axis=None):
-    size_arr, size_values = int(np.size(raw(arr))), int(np.size(raw(values)))
-    labels = np.insert(np.arange(size_arr).reshape(np.shape(raw(arr))), obj,
-                       -1 - np.arange(size_values).reshape(np.shape(raw(values))), axis=axis)
+    size_arr, size_values = int(np.size(peek(arr))), int(np.size(peek(values)))
+    labels = np.insert(np.arange(size_arr).reshape(np.shape(peek(arr))), obj,
+                       -1 - np.arange(size_values).reshape(np.shape(peek(values))), axis=axis)
     from_arr = labels >= 0
     values_flat = np.ravel(values) if size_values else np.zeros(1)
     picked_arr = np.take(np.ravel(arr), np.where(from_arr, labels, 0))
@@ -273,13 +274,13 @@ def roots(p):
         found = np.linalg.eigvals(companion)
     else:
         found = np.zeros(0)
-    return np.concatenate([found, np.zeros(trailing, dtype=np.result_type(raw(found)))]) if trailing else found
+    return np.concatenate([found, np.zeros(trailing, dtype=np.result_type(peek(found)))]) if trailing else found
 
 
 @composite(np.polyfit)
 def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     order = int(deg) + 1
-    if deg < 0 or np.ndim(x) != 1 or np.size(raw(x)) == 0 or np.ndim(y) not in (1, 2) \
+    if deg < 0 or np.ndim(x) != 1 or np.size(peek(x)) == 0 or np.ndim(y) not in (1, 2) \
             or np.shape(x)[0] != np.shape(y)[0]:
         raise ValueError("expected deg >= 0, a non-empty 1-D x, a 1-D or 2-D y, and x and y of the same length")
     rcond = np.shape(x)[0] * np.finfo(float).eps if rcond is None else rcond
@@ -344,7 +345,7 @@ def _chebyshev(x, coefficients):
 if _i0A is not None:
     @composite(np.i0)
     def i0(x):
-        if np.iscomplexobj(raw(x)):
+        if np.iscomplexobj(peek(x)):
             raise TypeError("i0 not supported for complex values")
         x = np.abs(x)
         small = raw(x) <= 8.0

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...core.stage import peek
 from ...core import Box, defjvp, defvjp
 from ..broadcast import cast_like
 from ..registry import composite, primitive
@@ -23,7 +24,7 @@ from .matrix_util import raw
 
 def _fit(x, axes, sizes):
     """Crop or zero-pad `x` along `axes` (negative) to `sizes`: NumPy's handling of n= and s=."""
-    shape = np.shape(raw(x))
+    shape = np.shape(peek(x))
     index, widths, cropped = [slice(None)] * len(shape), [(0, 0)] * len(shape), False
     for axis, size in zip(axes, sizes):
         have = shape[axis]
@@ -62,7 +63,7 @@ c2r = primitive(_c2r, "irfftn", numpy_fun=False)
 
 
 def _sizes(x, axes):
-    return [np.shape(raw(x))[axis] for axis in axes]
+    return [np.shape(peek(x))[axis] for axis in axes]
 
 
 def _c2c_vjp(ans, x, *, s, axes, norm, inverse):

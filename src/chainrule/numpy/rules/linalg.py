@@ -11,6 +11,7 @@ import string
 import numpy as np
 
 from ...core import defjvp, defvjp
+from ...core.stage import detach, peek
 from .. import box, registry
 from ..broadcast import align_tangent, unbroadcast
 from ..registry import composite, primitive
@@ -250,8 +251,8 @@ def _norm2_direction(ans, x, axis, keepdims):
     from .reductions import keepdims_shape, normalize_axes
     axes = normalize_axes(axis, np.ndim(x))
     full = ans if keepdims else np.reshape(ans, keepdims_shape(np.shape(x), axes))
-    safe = np.where(_raw(full) == 0, 1.0, full)
-    return (np.conjugate(x) if np.iscomplexobj(_raw(x)) else x) / safe, axes
+    safe = np.where(detach(full) == 0, 1.0, full)
+    return (np.conjugate(x) if np.iscomplexobj(peek(x)) else x) / safe, axes
 
 
 def _norm2_vjp(ans, x, *, axis, keepdims):
@@ -288,7 +289,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
         if ord == 1:
             return np.sum(magnitude, axis=axis, keepdims=keepdims)
         if ord == 0:
-            return np.sum(_raw(x) != 0, axis=axis, keepdims=keepdims).astype(float)
+            return np.sum(detach(x) != 0, axis=axis, keepdims=keepdims).astype(float)
         return np.sum(magnitude ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
     return _matrix_norm(x, ord, axis, keepdims)
 

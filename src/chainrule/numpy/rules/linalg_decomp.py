@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...core.stage import peek
 from ...core import Box, defjvp, defvjp
 from ..registry import composite, primitive
 from .matrix_util import (DegenerateDerivativeError, cluster_average, conj, degenerate_clusters, diag_embed,
@@ -153,7 +154,7 @@ def _eigh_jvp(t, ans, a, *, UPLO):
     gaps, _ = inverse_gaps(w, n)
     dw = np.real(matrix_diagonal(inner))
     dv = v @ (inner * gaps)
-    return np.concatenate([np.expand_dims(dw, -2).astype(np.result_type(raw(ans))), dv], axis=-2)
+    return np.concatenate([np.expand_dims(dw, -2).astype(np.result_type(peek(ans))), dv], axis=-2)
 
 
 def _eigh_vjp(ans, a, *, UPLO):
@@ -252,12 +253,12 @@ def _eig_jvp(t, ans, a):
     if is_complex(v):  # keep the largest entry real
         scale = scale - np.imag(np.sum(pick * du, axis=-2)) / np.real(np.sum(pick * v, axis=-2)) * 1j
     dv = du + v * np.expand_dims(scale, -2)
-    return np.concatenate([np.expand_dims(dw, -2).astype(np.result_type(raw(ans))), dv], axis=-2)
+    return np.concatenate([np.expand_dims(dw, -2).astype(np.result_type(peek(ans))), dv], axis=-2)
 
 
 def _eig_vjp(ans, a):
     w, v, v_inv, pick, gaps, _, members = _eig_setup(ans, a)
-    real_input = not np.iscomplexobj(raw(a))
+    real_input = not np.iscomplexobj(peek(a))
 
     def vjp(g):
         g_w, g_v = g[..., 0, :], g[..., 1:, :]
@@ -299,7 +300,7 @@ def _eigvals_jvp(t, ans, a):
 
 def _eigvals_vjp(ans, a):
     v, v_inv, averaging = _eigvals_setup(a)
-    real_input = not np.iscomplexobj(raw(a))
+    real_input = not np.iscomplexobj(peek(a))
 
     def vjp(g):
         cotangent = (mT(v_inv) * np.expand_dims(_average(g, averaging), -2)) @ mT(v)
@@ -365,7 +366,7 @@ def _svd_jvp(t, ans, a, *, full):
         require_zero(spill, np.expand_dims(zero, -2), t, *_SVD)
         dv = dv + spill / np.expand_dims(safe_s, -2)
     ds = np.real(diagonal)
-    return np.concatenate([du, np.expand_dims(ds, -2).astype(np.result_type(raw(ans))), dv], axis=-2)
+    return np.concatenate([du, np.expand_dims(ds, -2).astype(np.result_type(peek(ans))), dv], axis=-2)
 
 
 def _svd_vjp(ans, a, *, full):
@@ -458,7 +459,7 @@ def _hermitian_svd(a):
     signs = np.sign(raw(w))
     order = np.argsort(np.abs(raw(w)), axis=-1)[..., ::-1]
     s = np.take_along_axis(np.abs(w), order, axis=-1)
-    u = np.take_along_axis(u, np.broadcast_to(order[..., None, :], np.shape(raw(u))), axis=-1)
+    u = np.take_along_axis(u, np.broadcast_to(order[..., None, :], np.shape(peek(u))), axis=-1)
     signs = np.take_along_axis(signs, order, axis=-1)
     return _SVDResult(u, s, mH(u * np.expand_dims(signs, -2)))
 
@@ -475,7 +476,7 @@ def _qr_split(ans, m):
     q, r = ans[..., :m, :], mT(ans[..., m:, :])
     diagonal = np.abs(np.diagonal(raw(r), 0, -2, -1))
     scale = np.max(diagonal, axis=-1, keepdims=True, initial=0.0)
-    if np.any(diagonal <= 8 * max(np.shape(raw(ans))[-2:]) * np.finfo(np.float64).eps * scale):
+    if np.any(diagonal <= 8 * max(np.shape(peek(ans))[-2:]) * np.finfo(np.float64).eps * scale):
         raise DegenerateDerivativeError(
             "chainrule: np.linalg.qr of a matrix whose columns are linearly dependent (R has a zero on its "
             "diagonal): Q is not unique there and has no derivative. Remove the dependent columns.")
@@ -533,6 +534,6 @@ def qr(a, mode="reduced"):
     if mode == "complete" and m > n:
         q_full = np.linalg.qr(raw(a), mode="complete")[0]
         q = np.concatenate([q, complement_p(q, value=q_full[..., :, n:])], axis=-1)
-        zeros = np.zeros(np.shape(a)[:-2] + (m - n, n), dtype=np.result_type(raw(r)))
+        zeros = np.zeros(np.shape(a)[:-2] + (m - n, n), dtype=np.result_type(peek(r)))
         r = np.concatenate([r, zeros], axis=-2)
     return _QRResult(q, r)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...core.stage import peek
 from ...core import Box, defjvp, defvjp
 from ..broadcast import align_tangent, unbroadcast
 from ..registry import composite, primitive
@@ -29,9 +30,9 @@ defjvp(inv, lambda t, ans, x: -(ans @ t @ ans))
 # --- det: d det / dA = the cofactor matrix (det * inv(A)^T when A is invertible) -----------------
 def _cofactors(x):
     """C[..., i, j] = (-1)^(i+j) det(minor_ij): exact also at singular matrices (rank n-1 or less)."""
-    n = np.shape(raw(x))[-1]
+    n = np.shape(peek(x))[-1]
     if n == 1:
-        return np.ones(np.shape(raw(x)), dtype=np.result_type(raw(x), np.float64))
+        return np.ones(np.shape(peek(x)), dtype=np.result_type(peek(x), np.float64))
     keep = np.array([[k for k in range(n) if k != i] for i in range(n)])
     minors = x[..., keep[:, None, :, None], keep[None, :, None, :]]  # (..., n, n, n-1, n-1)
     signs = (-1.0) ** np.add.outer(np.arange(n), np.arange(n))
@@ -84,7 +85,7 @@ _SlogdetResult = type(np.linalg.slogdet(np.eye(1)))
 def slogdet(a):
     sign_raw, _ = np.linalg.slogdet(raw(a))
     log_det = logdet(a)
-    if not np.iscomplexobj(raw(a)):
+    if not np.iscomplexobj(peek(a)):
         return _SlogdetResult(sign_raw, log_det)
     phase = np.imag(log_det)
     return _SlogdetResult(sign_raw * np.exp((phase - raw(phase)) * 1j), np.real(log_det))
@@ -134,7 +135,7 @@ def _pinv_vjp(a, p, g):
     second = left - a @ (p @ left)
     right = g_t - (g_t @ p) @ a
     third = mH(p) @ (p @ right)
-    return first + conj(second + third) if np.iscomplexobj(raw(a)) else first + second + third
+    return first + conj(second + third) if np.iscomplexobj(peek(a)) else first + second + third
 
 
 def _pinv(a, *, rcond=None, hermitian=False, rtol=None):
@@ -180,7 +181,7 @@ defjvp(lstsq_p, lambda t, ans, a, b, *, rcond: _pinv_jvp(a, np.linalg.pinv(a, rc
 @composite(np.linalg.lstsq)
 def lstsq(a, b, rcond=None):
     m, n = np.shape(a)[-2:]
-    cutoff = np.finfo(np.result_type(raw(a), np.float64)).eps * max(m, n) if rcond is None or rcond < 0 else rcond
+    cutoff = np.finfo(np.result_type(peek(a), np.float64)).eps * max(m, n) if rcond is None or rcond < 0 else rcond
     _, empty, rank, _ = np.linalg.lstsq(raw(a), raw(b), rcond=cutoff)
     vector = np.ndim(b) == 1
     columns = np.expand_dims(b, -1) if vector else b
@@ -201,7 +202,7 @@ def matrix_power(a, n):
         raise TypeError("exponent must be an integer")
     n = int(n)
     if n == 0:
-        identity = np.eye(np.shape(a)[-1], dtype=np.result_type(raw(a)))
+        identity = np.eye(np.shape(a)[-1], dtype=np.result_type(peek(a)))
         return np.broadcast_to(identity, np.shape(a)).copy()
     if n < 0:
         a, n = inv(a), -n

@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 
+from ...core.stage import peek
 from .. import box
 
 
@@ -29,7 +30,7 @@ def raw(x):
 
 
 def is_complex(x) -> bool:
-    return np.iscomplexobj(raw(x))
+    return np.iscomplexobj(peek(x))
 
 
 def mT(x):
@@ -48,7 +49,7 @@ def conj(x):
 
 def diag_embed(v):
     """A stack of diagonal matrices from a stack of vectors (last axis)."""
-    return np.expand_dims(v, -1) * np.eye(np.shape(raw(v))[-1])
+    return np.expand_dims(v, -1) * np.eye(np.shape(peek(v))[-1])
 
 
 def matrix_diagonal(x):
@@ -131,7 +132,7 @@ def cluster_average(values, size: int):
     same, members = degenerate_clusters(values, size)
     if not np.any(members):
         return None
-    same = same | np.eye(np.shape(raw(values))[-1], dtype=bool)
+    same = same | np.eye(np.shape(peek(values))[-1], dtype=bool)
     return same / np.sum(same, axis=-1, keepdims=True)
 
 

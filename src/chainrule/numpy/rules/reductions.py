@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...core import defjvp, defvjp
+from ...core.stage import detach, is_staged, peek
 from .. import box, registry
 from ..broadcast import broadcast_to
 from ..registry import composite, primitive
@@ -105,13 +106,13 @@ def _sum_jvp(t, ans, x, *, axis=None, keepdims=False, dtype=None):
 
 def _others_product(x, ans, axes, keepdims):
     """For each element, the product of the other elements it was reduced with (exact at zeros)."""
-    if np.all(_raw(x) != 0):
+    if not is_staged(x) and np.all(_raw(x) != 0):  # a compile takes the branch that is always right
         return (ans if keepdims else np.reshape(ans, keepdims_shape(x.shape, axes))) / x
     count = len(axes)
     moved = np.moveaxis(x, axes, tuple(range(-count, 0)))
     kept = moved.shape[:moved.ndim - count]
     flat = np.reshape(moved, kept + (-1,))
-    ones = np.ones(kept + (1,), dtype=_raw(x).dtype)
+    ones = np.ones(kept + (1,), dtype=peek(x).dtype)
     left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
     right = np.flip(np.cumprod(np.flip(np.concatenate([flat[..., 1:], ones], axis=-1), -1), axis=-1), -1)
     return np.moveaxis(np.reshape(left * right, moved.shape), tuple(range(-count, 0)), axes)
@@ -132,6 +133,8 @@ def _extremum_weights(ans, x, axes, keepdims):
 
     Without ties (the common case) this is the boolean mask of the maxima itself.
     """
+    if isinstance(x, box.Box) and is_staged(x):  # a compile records: no branch on the values
+        return _staged_extremum_weights(ans, x, axes, keepdims)
     raw_x, raw_ans = _raw(x), _raw(ans)
     if not isinstance(raw_ans, (np.ndarray, np.generic)):
         raw_ans = np.asarray(raw_ans)
@@ -146,6 +149,15 @@ def _extremum_weights(ans, x, axes, keepdims):
     counts = hit.sum(axis=axes, keepdims=True)
     dtype = np.result_type(raw_x, np.float16)
     return hit.astype(dtype) / counts.astype(dtype)
+
+
+def _staged_extremum_weights(ans, x, axes, keepdims):
+    """The weights of `_extremum_weights` for every case at once (ties or not), recorded."""
+    if peek(x).dtype.kind == "c":
+        raise TypeError(COMPLEX_ORDER_ERROR.format(name="max / min / ptp"))
+    hit = detach(x) == detach(ans if keepdims else np.reshape(ans, keepdims_shape(x.shape, axes)))
+    dtype = np.result_type(peek(x), np.float16)
+    return hit.astype(dtype) / np.sum(hit, axis=axes, keepdims=True).astype(dtype)
 
 
 def _extremum_vjp(ans, x, *, axis=None, keepdims=False):
@@ -174,7 +186,7 @@ def _cumprod_matrix(x, axis):
 
 def _cumprod_vjp(ans, x, *, axis):
     axis = axis % x.ndim - x.ndim
-    if np.all(_raw(x) != 0):
+    if not is_staged(x) and np.all(_raw(x) != 0):
         return lambda g: _reverse_cumsum(g * ans, axis) / x
     matrix = _cumprod_matrix(x, axis)
     return lambda g: np.moveaxis(np.matmul(matrix, np.moveaxis(g, axis, -1)[..., None])[..., 0], -1, axis)
@@ -182,7 +194,7 @@ def _cumprod_vjp(ans, x, *, axis):
 
 def _cumprod_jvp(t, ans, x, *, axis):
     axis = axis % x.ndim - x.ndim
-    if np.all(_raw(x) != 0):
+    if not is_staged(x) and np.all(_raw(x) != 0):
         return ans * np.cumsum(t / x, axis=axis)
     matrix = _cumprod_matrix(x, axis)
     return np.moveaxis(np.matmul(np.moveaxis(t, axis, -1)[..., None, :], matrix)[..., 0, :], -1, axis)
@@ -253,7 +265,7 @@ def numpy_var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, whe
         _no_where("var", None, where)
     ddof = ddof if correction is None else correction
     centered = a - sum_(a, axis=axis, keepdims=True) / _count(a, axis)
-    squares = np.real(centered * np.conjugate(centered)) if np.iscomplexobj(_raw(a)) else centered * centered
+    squares = np.real(centered * np.conjugate(centered)) if np.iscomplexobj(peek(a)) else centered * centered
     return sum_(squares, axis=axis, keepdims=keepdims) / (_count(a, axis) - ddof)
 
 
@@ -294,7 +306,7 @@ def cumulative_prod(a, axis=None, dtype=None, out=None):
 
 # --- the nan* reductions: mask NaNs with the reduction's identity, then reduce --------
 def _masked(a, fill):
-    return np.where(np.isnan(_raw(a)), fill, a)
+    return np.where(np.isnan(detach(a)), fill, a)
 
 
 @composite(np.nansum)
@@ -319,17 +331,17 @@ def nanmin(a, axis=None, out=None, keepdims=False, initial=None, where=None):
 
 @composite(np.nanmean)
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
-    count = np.sum(~np.isnan(_raw(a)), axis=axis, keepdims=keepdims)
+    count = np.sum(~np.isnan(detach(a)), axis=axis, keepdims=keepdims)
     return nansum(a, axis=axis, keepdims=keepdims, where=where) / count
 
 
 @composite(np.nanvar)
 def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None, correction=None):
     ddof = ddof if correction is None else correction
-    valid = ~np.isnan(_raw(a))
+    valid = ~np.isnan(detach(a))
     count = np.sum(valid, axis=axis, keepdims=True)
     centered = np.where(valid, a - nansum(a, axis=axis, keepdims=True) / count, 0.0)
-    squares = np.real(centered * np.conjugate(centered)) if np.iscomplexobj(_raw(a)) else centered * centered
+    squares = np.real(centered * np.conjugate(centered)) if np.iscomplexobj(peek(a)) else centered * centered
     denominator = np.sum(valid, axis=axis, keepdims=keepdims) - ddof
     return sum_(squares, axis=axis, keepdims=keepdims) / denominator
 

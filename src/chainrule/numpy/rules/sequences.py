@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...core.stage import peek
 from ...core import Box, defjvp, defvjp
 from ..broadcast import unbroadcast
 from ..registry import composite, primitive
@@ -66,7 +67,7 @@ def _mode_slice(mode, length_a, length_v, flipped):
 
 
 def _check_1d(a, v, name):
-    if np.ndim(a) != 1 or np.ndim(v) != 1 or not np.size(raw(a)) or not np.size(raw(v)):
+    if np.ndim(a) != 1 or np.ndim(v) != 1 or not np.size(peek(a)) or not np.size(peek(v)):
         raise ValueError(f"{name}: a and v must be non-empty 1-D arrays")
 
 
@@ -79,7 +80,7 @@ def convolve(a, v, mode="full"):
 @composite(np.correlate)
 def correlate(a, v, mode="valid"):
     _check_1d(a, v, "correlate")
-    flipped = np.conjugate(np.flip(v)) if np.iscomplexobj(raw(v)) else np.flip(v)
+    flipped = np.conjugate(np.flip(v)) if np.iscomplexobj(peek(v)) else np.flip(v)
     return convolve_full(a, flipped)[_mode_slice(mode, np.shape(a)[0], np.shape(v)[0], True)]
 
 
@@ -273,7 +274,7 @@ def _cumulative(x, axis, dtype, include_initial, accumulate, identity, name):
         return result
     shape = list(np.shape(x))
     shape[axis] = 1
-    start = np.full(tuple(shape), identity, dtype=np.result_type(raw(result)))
+    start = np.full(tuple(shape), identity, dtype=np.result_type(peek(result)))
     return np.concatenate([start, result], axis=axis)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...core import defjvp, defvjp
+from ...core.stage import detach, peek
 from .. import box, registry
 from ..broadcast import align_tangent, unbroadcast
 from ..registry import composite, primitive
@@ -82,7 +83,7 @@ transpose_p = primitive(_transpose, "transpose", numpy_fun=False)
 
 
 def _batched_axes(axes, value, primal_ndim):
-    batch = len(np.shape(_raw(value))) - primal_ndim if not isinstance(value, box.Box) else value.ndim - primal_ndim
+    batch = len(np.shape(peek(value))) - primal_ndim if not isinstance(value, box.Box) else value.ndim - primal_ndim
     return tuple(range(batch)) + tuple(batch + a for a in axes)
 
 
@@ -366,7 +367,7 @@ def take_along_axis(arr, indices, axis=-1):
 def sort(a, axis=-1, kind=None, order=None, *, stable=None):
     if axis is None:
         return sort(ravel(a), -1)
-    return take_along_axis(a, np.argsort(_raw(a), axis=axis, kind=kind), axis)
+    return take_along_axis(a, np.argsort(detach(a), axis=axis, kind=kind), axis)
 
 
 @composite(np.flip)
@@ -525,15 +526,19 @@ def numpy_sum_last(x):
 
 # --- where, copy, astype -----------------------------------------------------------------
 where_p = primitive(lambda condition, x, y: np.where(condition, x, y), "where", numpy_fun=False)
-def_partials(where_p, None, lambda ans, c, x, y: np.asarray(c, dtype=bool) * np.ones((), _raw(ans).dtype),
-             lambda ans, c, x, y: ~np.asarray(c, dtype=bool) * np.ones((), _raw(ans).dtype))
+def _mask(condition):
+    return condition.astype(bool) if isinstance(condition, box.Box) else np.asarray(condition, dtype=bool)
+
+
+def_partials(where_p, None, lambda ans, c, x, y: _mask(c) * np.ones((), peek(ans).dtype),
+             lambda ans, c, x, y: np.logical_not(_mask(c)) * np.ones((), peek(ans).dtype))
 
 
 @composite(np.where)
 def where(condition, x=None, y=None):
     if x is None and y is None:
         return np.where(_raw(condition))
-    return where_p(_raw(condition), x, y)
+    return where_p(detach(condition), x, y)
 
 
 copy_p = primitive(lambda x: x.copy(), "copy", numpy_fun=False)
@@ -551,21 +556,21 @@ def _astype(x, dtype):
 
 
 astype = primitive(_astype, "astype", numpy_fun=False)
-defvjp(astype, lambda ans, x, dtype: lambda g, xd=np.result_type(_raw(x)): _cast_back(g, xd), None)
+defvjp(astype, lambda ans, x, dtype: lambda g, xd=np.result_type(peek(x)): _cast_back(g, xd), None)
 defjvp(astype, lambda t, ans, x, dtype: astype(t, dtype), None)
 
 
 def astype_method(x, dtype):
     """`x.astype(dtype)`: differentiable to float and complex dtypes, a constant otherwise."""
     if np.dtype(dtype).kind not in "fc":
-        return _astype(_raw(x), dtype)
+        return registry.call_constant(_astype, x, dtype)
     return astype(x, dtype)
 
 
 def _cast_back(g, dtype):
-    if np.dtype(dtype).kind == "f" and np.iscomplexobj(_raw(g)):
+    if np.dtype(dtype).kind == "f" and np.iscomplexobj(peek(g)):
         g = np.real(g)
-    return astype(g, dtype) if np.result_type(_raw(g)) != dtype else g
+    return astype(g, dtype) if np.result_type(peek(g)) != dtype else g
 
 
 box._ops.getitem = index

@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 
+from ...core.stage import peek
 from ...core import Box
 from ..registry import composite
 from .matrix_util import raw
@@ -168,7 +169,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
         factor = 0.0
     centered = x - np.expand_dims(mean, 1)
     right = np.transpose(centered * weights if weights is not None else centered)
-    covariance = np.matmul(centered, np.conjugate(right) if np.iscomplexobj(raw(right)) else right) / factor
+    covariance = np.matmul(centered, np.conjugate(right) if np.iscomplexobj(peek(right)) else right) / factor
     return np.squeeze(covariance)
 
 
@@ -179,6 +180,6 @@ def corrcoef(x, y=None, rowvar=True, *, dtype=None):
         return covariance / covariance
     deviation = np.sqrt(np.real(np.diagonal(covariance)))
     correlation = covariance / np.expand_dims(deviation, 1) / np.expand_dims(deviation, 0)
-    if np.iscomplexobj(raw(correlation)):
+    if np.iscomplexobj(peek(correlation)):
         return np.clip(np.real(correlation), -1, 1) + np.clip(np.imag(correlation), -1, 1) * 1j
     return np.clip(correlation, -1, 1)

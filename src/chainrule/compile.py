@@ -1,0 +1,237 @@
+"""`compile(f)`: run `f` once, record every NumPy operation, replay the recording as straight-line code.
+
+The first call with new argument shapes runs `f` on `StagedArray`s (see `core/stage.py`):
+the result is exactly the eager one, and the operations become a Python function of plain
+NumPy calls, cached by the arguments' structure, shapes and dtypes (and the values of the
+arguments that are not arrays). Later calls with those shapes run only that function: no
+boxes, no graph, no dispatch. `compile(grad(f))` is therefore a generated gradient program.
+
+A recording that saw its values leave it (`if x > 0:` on an array, `float(x)`, a NumPy
+function without a rule) is not replayed: that call's shapes run eagerly from then on, and
+a `CompileWarning` says where it happened. Each replayed value's shape is checked, so a shape
+that depends on the values (boolean masks) also falls back instead of replaying stale code.
+"""
+from __future__ import annotations
+
+import builtins
+import functools
+import random as _random
+import types
+import warnings
+
+import numpy as np
+
+from .core.stage import StagingTrace, peek
+from .core.trace import Box
+from .core.tree import tree_flatten, tree_unflatten
+from .numpy.staging import StagedArray
+
+__all__ = ["compile", "CompileWarning"]
+
+# A function with more shape signatures than this stops compiling new ones (it runs eagerly).
+MAX_SIGNATURES = 64
+_EAGER = "eager"  # the cache entry of a signature that runs eagerly
+_LITERALS = (bool, int, float, complex, str, type(None))
+# Arguments that are constants of a recording (part of its signature); arrays are its inputs.
+_CONSTANTS = (*_LITERALS, bytes, np.dtype, type, slice, type(Ellipsis),
+              types.FunctionType, types.BuiltinFunctionType, np.ufunc)
+
+
+class CompileWarning(UserWarning):
+    """A compiled function runs eagerly for some argument shapes (the reason is in the message)."""
+
+
+class _ShapeChanged(Exception):
+    """A replayed value did not have its recorded shape: the recording does not apply."""
+
+
+def compile(fun):  # noqa: A001  (chainrule.compile, like torch.compile; the builtin is untouched elsewhere)
+    """`fun` recorded once per argument signature and replayed as straight-line NumPy code.
+
+    Arrays (ndarray and NumPy scalars, anywhere in tuple/list/dict arguments) are the
+    inputs of the recording; every other argument (Python numbers, strings, flags) is a
+    constant of it, and a new value records again. `fun` must be pure: random numbers,
+    global arrays reassigned between calls and other state it reads besides its arguments
+    are frozen at the first call, as in `jax.jit`.
+
+    >>> import numpy as np, chainrule
+    >>> df = chainrule.compile(chainrule.grad(lambda x: np.sum(np.tanh(x) ** 2)))
+    >>> df(np.zeros(3))
+    array([0., 0., 0.])
+    """
+    return Compiled(fun)
+
+
+class Compiled:
+    """A compiled function: its cache of recordings, one per argument signature."""
+
+    def __init__(self, fun) -> None:
+        self.fun = fun
+        self.recordings: dict = {}
+        functools.update_wrapper(self, fun, updated=())
+
+    def __repr__(self) -> str:
+        return f"<compiled {getattr(self.fun, '__name__', self.fun)!r}: {len(self.recordings)} signature(s)>"
+
+    def __call__(self, *args, **kwargs):
+        leaves, spec = tree_flatten((args, kwargs))
+        try:
+            key = (spec, tuple(map(_signature, leaves)))
+        except TypeError as error:  # an argument that is neither an array nor a constant
+            warnings.warn(f"chainrule.compile({_name(self.fun)}): {error}; this call runs eagerly.",
+                          CompileWarning, stacklevel=2)
+            return self.fun(*args, **kwargs)
+        recording = self.recordings.get(key)
+        if recording is None:
+            if len(self.recordings) >= MAX_SIGNATURES:
+                return self.fun(*args, **kwargs)
+            return self._record(key, leaves, spec, args, kwargs)
+        if recording is _EAGER:
+            return self.fun(*args, **kwargs)
+        try:
+            return recording(leaves)
+        except _ShapeChanged:
+            self._run_eagerly(key, "a value's shape depends on the input values (a boolean mask, "
+                                   "np.nonzero, ...)", stacklevel=3)
+            return self.fun(*args, **kwargs)
+
+    def explain(self) -> str:
+        """The generated source of every recording, and why any signature runs eagerly."""
+        parts = []
+        for key, recording in self.recordings.items():
+            parts.append(recording.source if recording is not _EAGER else f"# {key[1]}: runs eagerly")
+        return "\n\n".join(parts)
+
+    def _run_eagerly(self, key, reason: str, stacklevel: int = 4) -> None:
+        self.recordings[key] = _EAGER
+        warnings.warn(f"chainrule.compile({_name(self.fun)}): {reason}; "
+                      f"these argument shapes run eagerly (still correct, not faster).",
+                      CompileWarning, stacklevel=stacklevel)
+
+    def _record(self, key, leaves, spec, args, kwargs):
+        trace = StagingTrace()
+        staged = [trace.input(leaf, StagedArray) if _is_input(leaf) else leaf for leaf in leaves]
+        inputs = [box for box in staged if isinstance(box, StagedArray)]
+        state = _random_state()
+        try:
+            staged_args, staged_kwargs = tree_unflatten(spec, staged)
+            out = self.fun(*staged_args, **staged_kwargs)
+        except Exception as error:  # noqa: BLE001  (a recording problem; the eager run decides)
+            result = self.fun(*args, **kwargs)
+            self._run_eagerly(key, f"recording raised {type(error).__name__}: {error}")
+            return result
+        out_leaves, out_spec = tree_flatten(out)
+        values = [peek(leaf) if _staged_on(leaf, trace) else leaf for leaf in out_leaves]
+        escapes = list(trace.escapes)
+        if _random_state() != state:
+            escapes.append("it draws random numbers (np.random / random), which a replay would repeat")
+        escapes += [f"it returned a traced value of another transform ({type(leaf).__name__})"
+                    for leaf in out_leaves if isinstance(leaf, Box) and not _staged_on(leaf, trace)]
+        if escapes:
+            self._run_eagerly(key, "the recording cannot be replayed: " + "; ".join(dict.fromkeys(escapes)))
+        else:
+            self.recordings[key] = Recording(trace, inputs, out_leaves, out_spec, _name(self.fun))
+        return tree_unflatten(out_spec, values)
+
+
+class Recording:
+    """One argument signature's program, generated as Python source and compiled to a function."""
+
+    def __init__(self, trace, inputs, out_leaves, out_spec, name: str) -> None:
+        self.out_spec = out_spec
+        self.source, self.replay = _generate(trace, inputs, out_leaves, name)
+
+    def __call__(self, leaves):
+        flat = self.replay(*[leaf for leaf in leaves if _is_input(leaf)])
+        return tree_unflatten(self.out_spec, flat)
+
+
+def _generate(trace, inputs, out_leaves, name: str):
+    """Source and function `replay(*inputs) -> output leaves` for the recorded program."""
+    program = _live_operations(trace.program, out_leaves, trace)
+    namespace = {"_ShapeChanged": _ShapeChanged}
+    names: dict = {}
+
+    def constant(value) -> str:
+        if type(value) in _LITERALS and (type(value) is not float or np.isfinite(value)) and (
+                type(value) is not complex or np.isfinite(value)):
+            return repr(value)
+        if type(value) in (tuple, list) and all(type(v) in _LITERALS for v in value):
+            return repr(value) if all(constant(v) == repr(v) for v in value) else _named(value)
+        return _named(value)
+
+    def _named(value) -> str:
+        name_ = names.get(id(value))
+        if name_ is None:
+            name_ = names[id(value)] = f"c{len(names)}"
+            namespace[name_] = value
+        return name_
+
+    def operand(value) -> str:
+        return f"v{value._node}" if _staged_on(value, trace) else constant(value)
+
+    last_use: dict = {}
+    for index, (_, args, kwargs, _) in enumerate(program):
+        for value in (*args, *kwargs.values()):
+            if _staged_on(value, trace):
+                last_use[value._node] = index
+    kept = {leaf._node for leaf in out_leaves if _staged_on(leaf, trace)}
+    lines = [f"def replay({', '.join(f'v{box._node}' for box in inputs)}):"]
+    for index, (fun, args, kwargs, out) in enumerate(program):
+        call = ", ".join([*map(operand, args), *(f"{key}={operand(value)}" for key, value in kwargs.items())])
+        lines.append(f"    v{out._node} = {_named(fun)}({call})")
+        shape = getattr(peek(out), "shape", None)
+        if isinstance(shape, tuple):
+            lines.append(f"    if v{out._node}.shape != {shape!r}: raise _ShapeChanged")
+        dead = [f"v{node}" for node, last in last_use.items() if last == index and node not in kept]
+        if dead:
+            lines.append(f"    del {', '.join(sorted(dead))}")
+    outputs = [operand(leaf) for leaf in out_leaves]
+    lines.append(f"    return [{', '.join(outputs)}]")
+    source = "\n".join(lines)
+    exec(builtins.compile(source, f"<chainrule.compile {name}>", "exec"), namespace)  # noqa: S102
+    return source, namespace["replay"]
+
+
+def _live_operations(program, out_leaves, trace) -> list:
+    """The operations the outputs depend on, in order (dead code dropped), with their values."""
+    needed = {leaf._node for leaf in out_leaves if _staged_on(leaf, trace)}
+    live = []
+    for fun, args, kwargs, out in reversed(program):
+        if out._node not in needed:
+            continue
+        for value in (*args, *kwargs.values()):
+            if _staged_on(value, trace):
+                needed.add(value._node)
+        live.append((fun, args, kwargs, out))
+    live.reverse()
+    return live
+
+
+def _staged_on(value, trace) -> bool:
+    return isinstance(value, Box) and value._trace is trace
+
+
+def _is_input(leaf) -> bool:
+    """Arrays are inputs of a recording; everything else is a constant of it."""
+    return isinstance(leaf, (np.ndarray, np.generic)) and leaf.dtype.kind in "biufc"
+
+
+def _signature(leaf):
+    """What the recording assumes about an argument: an array's type, shape and dtype, a constant's value."""
+    if _is_input(leaf):
+        return (type(leaf), leaf.shape, leaf.dtype.str)
+    if isinstance(leaf, _CONSTANTS):
+        return (type(leaf), leaf)
+    raise TypeError(f"an argument of type {type(leaf).__name__} is neither an array nor a constant "
+                    f"(a number, string, dtype or function), so a recording could go stale; pass arrays")
+
+
+def _random_state():
+    """What drawing a random number from NumPy's or Python's global generator changes."""
+    state = np.random.get_state()
+    return state[1].tobytes(), state[2:], _random.getstate()
+
+
+def _name(fun) -> str:
+    return getattr(fun, "__name__", type(fun).__name__)

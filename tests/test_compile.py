@@ -1,0 +1,204 @@
+"""chainrule.compile: a replayed recording gives what the eager function gives, on new values too.
+
+The whole rule table runs through `compile(value_and_grad(...))`: the first call (the
+recording) and a replay on perturbed inputs of the same shapes must both equal the eager
+gradient. A recording that cannot be replayed must say so (CompileWarning) and still be right.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from test_rules import PARAMS, Case, _require
+
+def _scalar_loss(fun, args):
+    """A real scalar of `fun`'s output, with fixed weights so every output element (and part) matters."""
+    shape = np.shape(fun(*args))
+    weights = np.linspace(0.5, 1.5, int(np.prod(shape))).reshape(shape)
+    reversed_weights = weights.ravel()[::-1].reshape(shape)
+
+    def loss(*a):
+        out = fun(*a)
+        return np.sum(np.real(out) * weights) + np.sum(np.imag(out) * reversed_weights)
+    return loss
+
+
+def _perturbed(args, positions, rng):
+    new = list(args)
+    for i in positions:
+        x = np.asarray(args[i])
+        if x.dtype.kind in "fc":
+            new[i] = (x * (1 + 1e-3 * rng.standard_normal(x.shape))).astype(x.dtype)
+            if not isinstance(args[i], np.ndarray):
+                new[i] = new[i][()] if isinstance(args[i], np.generic) else new[i].item()
+    return tuple(new)
+
+
+def _assert_same(got, expected):
+    for g, e in zip(cr.core.tree_flatten(got)[0], cr.core.tree_flatten(expected)[0]):
+        assert np.shape(g) == np.shape(e) and np.result_type(g) == np.result_type(e)
+        np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("case", PARAMS)
+def test_compiled_gradient_is_the_eager_gradient(case: Case):
+    _require(case)
+    positions = (case.argnums,) if isinstance(case.argnums, int) else case.argnums
+    loss = _scalar_loss(case.fun, case.args)
+    eager = cr.value_and_grad(loss, case.argnums)
+    compiled = cr.compile(eager)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cr.CompileWarning)  # some cases run eagerly: still the same numbers
+        _assert_same(compiled(*case.args), eager(*case.args))
+    new_args = _perturbed(case.args, positions, np.random.default_rng(0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cr.CompileWarning)
+        _assert_same(compiled(*new_args), eager(*new_args))
+
+
+def test_most_of_the_real_table_is_replayed():
+    """The compile is worth having: every real-table case replays except those indexed by traced values."""
+    fell_back = []
+    for case in (p.values[0] for p in PARAMS if p.values[0] is not None and p.values[0].table == "real"):
+        compiled = cr.compile(cr.value_and_grad(_scalar_loss(case.fun, case.args), case.argnums))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            compiled(*case.args)
+        if any(issubclass(w.category, cr.CompileWarning) for w in caught):
+            fell_back.append(case.name)
+    assert sorted(fell_back) == ["getitem_bool", "sort", "sort_flat", "take_along_axis"]
+
+
+# --- value-dependent derivatives: the replay must follow the new values, not the recorded ones ---
+def _compiled_grad(fun, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", cr.CompileWarning)  # these must replay, not fall back
+        compiled = cr.compile(cr.grad(fun))
+        compiled(*args, **kwargs)
+    return compiled
+
+
+@pytest.mark.parametrize("fun", [
+    lambda x: np.sum(np.abs(x)),
+    lambda x: np.sum(np.where(x > 0, x, 0.1 * x)),
+    lambda x: np.sum(np.maximum(x, 0.0) ** 2),
+    lambda x: np.sum(np.clip(x, -0.5, 0.5)),
+    lambda x: np.max(x) + np.min(x),
+    lambda x: np.prod(x),
+    lambda x: np.linalg.norm(x),
+    lambda x: np.sum(np.sign(x) * x ** 2),
+], ids=["abs", "leaky-relu", "relu", "clip", "max-min", "prod", "norm", "sign"])
+def test_replay_follows_signs_ties_and_zeros_of_the_new_values(fun):
+    compiled = _compiled_grad(fun, np.array([0.3, -1.2, 2.0, 0.7]))
+    for x in (np.array([-0.3, 1.2, -2.0, -0.7]), np.array([1.0, 1.0, -1.0, -1.0]), np.array([0.0, 2.0, 0.0, -3.0]),
+              np.zeros(4)):
+        np.testing.assert_allclose(compiled(x), cr.grad(fun)(x), rtol=1e-13, atol=1e-15)
+
+
+def test_mlp_gradient_replays_with_new_parameters_and_data():
+    def loss(params, X, Y):
+        hidden = np.tanh(X @ params["W1"] + params["b1"])
+        logits = hidden @ params["W2"] + params["b2"]
+        shifted = logits - np.max(logits, axis=1, keepdims=True)
+        return -np.sum(Y * (shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True)))) / X.shape[0]
+
+    rng = np.random.default_rng(1)
+
+    def draw():
+        params = {"W1": rng.standard_normal((5, 4)), "b1": rng.standard_normal(4),
+                  "W2": rng.standard_normal((4, 3)), "b2": rng.standard_normal(3)}
+        return params, rng.standard_normal((6, 5)), np.eye(3)[rng.integers(0, 3, 6)]
+
+    compiled = _compiled_grad(loss, *draw())
+    for _ in range(3):
+        args = draw()
+        got, expected = compiled(*args), cr.grad(loss)(*args)
+        assert got.keys() == expected.keys()
+        for key in expected:
+            np.testing.assert_allclose(got[key], expected[key], rtol=1e-13)
+    assert "def replay" in compiled.explain()
+
+
+def test_each_shape_and_dtype_gets_its_own_recording():
+    compiled = cr.compile(cr.grad(lambda x: np.sum(x ** 3)))
+    for x in (np.arange(3.0), np.arange(4.0), np.arange(3.0).astype(np.float32), np.float64(2.0)):
+        got = compiled(x)
+        assert np.shape(got) == np.shape(x) and np.result_type(got) == np.result_type(x)
+        np.testing.assert_allclose(got, 3 * x ** 2)
+    assert len(compiled.recordings) == 4
+
+
+def test_python_numbers_are_constants_of_the_recording():
+    compiled = cr.compile(cr.grad(lambda x, scale: np.sum(scale * x ** 2)))
+    np.testing.assert_allclose(compiled(np.ones(2), 2.0), [4.0, 4.0])
+    np.testing.assert_allclose(compiled(np.ones(2), 3.0), [6.0, 6.0])
+    assert len(compiled.recordings) == 2
+
+
+@pytest.mark.parametrize("fun, why", [
+    (lambda x: np.sum(x ** 2) if np.sum(x) > 0 else np.sum(x ** 3), "bool()"),
+    (lambda x: np.sum(x * float(np.max(cr.stop_gradient(x)))), "float()"),
+    (lambda x: np.sum(x * np.random.rand(*x.shape)), "random"),
+    (lambda x: np.sum(x[x > 0] ** 2), "_normalize_index.. reads the values"),
+], ids=["branch", "float", "random", "mask"])
+def test_value_dependent_code_runs_eagerly_and_says_why(fun, why):
+    compiled = cr.compile(cr.grad(fun))
+    state = np.random.get_state()
+    with pytest.warns(cr.CompileWarning, match=why):
+        first = compiled(np.array([1.0, -2.0, 0.5]))
+    np.random.set_state(state)
+    np.testing.assert_allclose(first, cr.grad(fun)(np.array([1.0, -2.0, 0.5])))
+    x = np.array([-1.0, -2.0, 0.5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", cr.CompileWarning)  # warned once per signature
+        np.random.set_state(state)
+        got = compiled(x)
+    np.random.set_state(state)
+    np.testing.assert_allclose(got, cr.grad(fun)(x))
+
+
+def test_a_shape_that_depends_on_values_is_caught_at_replay():
+    fun = lambda x: np.sum(np.flatnonzero(x > 0) * 1.0) + np.sum(x ** 2)  # noqa: E731
+    compiled = cr.compile(cr.value_and_grad(fun))
+    compiled(np.array([1.0, -1.0, 1.0]))
+    assert compiled(np.array([1.0, -1.0, 1.0]))[0] == fun(np.array([1.0, -1.0, 1.0]))
+    with pytest.warns(cr.CompileWarning, match="shape depends"):
+        value, _ = compiled(np.array([1.0, 1.0, 1.0]))
+    assert value == fun(np.array([1.0, 1.0, 1.0]))
+
+
+def test_arguments_that_are_neither_arrays_nor_constants_run_eagerly():
+    class Model:
+        weight = np.ones(2)
+
+    compiled = cr.compile(cr.grad(lambda x, model: np.sum(model.weight * x ** 2)))
+    with pytest.warns(cr.CompileWarning, match="neither an array nor a constant"):
+        np.testing.assert_allclose(compiled(np.ones(2), Model()), [2.0, 2.0])
+
+
+def test_compile_of_plain_functions_custom_rules_and_second_derivatives():
+    @cr.custom_vjp
+    def clipped_square(x):
+        return x ** 2
+
+    clipped_square.defvjp(lambda x: (x ** 2, x), lambda x, g: (np.clip(2 * x * g, -1, 1),))
+    x = np.array([0.2, -3.0, 0.4])
+    for fun in (lambda x: np.tanh(x) * 2, cr.grad(lambda x: np.sum(clipped_square(x))),
+                cr.hessian(lambda x: np.sum(np.sin(x) * x[::-1])), cr.jacobian(lambda x: np.cumsum(x ** 2))):
+        compiled = cr.compile(fun)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", cr.CompileWarning)
+            for value in (x, -2 * x):
+                np.testing.assert_allclose(compiled(value), fun(value), rtol=1e-13)
+                np.testing.assert_allclose(compiled(value), fun(value), rtol=1e-13)
+
+
+def test_traced_errors_are_the_eager_errors():
+    compiled = cr.compile(cr.grad(lambda x: float(x) ** 2))
+    with pytest.raises(cr.TracedValueError):
+        compiled(np.float64(2.0))
+    with pytest.raises(TypeError, match="scalar"):
+        cr.compile(cr.grad(lambda x: x ** 2))(np.ones(3))
