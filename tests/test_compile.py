@@ -6,6 +6,8 @@ gradient. A recording that cannot be replayed must say so (CompileWarning) and s
 """
 from __future__ import annotations
 
+import pathlib
+import re
 import warnings
 
 import numpy as np
@@ -202,3 +204,33 @@ def test_traced_errors_are_the_eager_errors():
         compiled(np.float64(2.0))
     with pytest.raises(TypeError, match="scalar"):
         cr.compile(cr.grad(lambda x: x ** 2))(np.ones(3))
+
+
+def test_transforms_of_a_compiled_function_trace_through_it():
+    square_sum = cr.compile(lambda x: np.sum(np.sin(x) ** 2))
+    x = np.array([0.1, 0.7])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", cr.CompileWarning)
+        np.testing.assert_allclose(cr.grad(square_sum)(x), np.sin(2 * x))
+        np.testing.assert_allclose(cr.compile(cr.grad(square_sum))(x), np.sin(2 * x))
+
+
+def test_the_compile_docs_example_runs_and_replays():
+    text = (pathlib.Path(__file__).resolve().parents[1] / "docs" / "compile.md").read_text()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", cr.CompileWarning)
+        for block in re.findall(r"```python\n(.*?)```", text, re.S):
+            exec(compile(block, "docs/compile.md", "exec"), {})
+
+
+def test_outputs_that_do_not_depend_on_the_inputs_are_fresh_and_closures_are_not_frozen():
+    compiled = cr.compile(lambda x: (np.sum(x), np.zeros(2), "label", 3))
+    first = compiled(np.ones(2))
+    first[1][0] = 5.0  # mutating a returned constant must not change the next call's
+    second = compiled(np.ones(2))
+    assert second[1].tolist() == [0.0, 0.0] and second[2:] == ("label", 3)
+    make = cr.compile(lambda x: cr.make_vjp(lambda y: np.sin(y))(x)[0])
+    with pytest.warns(cr.CompileWarning, match="function"):
+        pull = make(np.array([0.5]))
+    np.testing.assert_allclose(pull(np.ones(1)), np.cos([0.5]))
+    np.testing.assert_allclose(make(np.array([1.0]))(np.ones(1)), np.cos([1.0]))

@@ -23,7 +23,7 @@ import numpy as np
 
 from .core.stage import StagingTrace, peek
 from .core.trace import Box
-from .core.tree import tree_flatten, tree_unflatten
+from .core.tree import LEAF, tree_flatten, tree_unflatten
 from .numpy.staging import StagedArray
 
 __all__ = ["compile", "CompileWarning"]
@@ -68,13 +68,24 @@ class Compiled:
     def __init__(self, fun) -> None:
         self.fun = fun
         self.recordings: dict = {}
+        self._by_shapes: dict = {}  # the common call, positional ndarrays only: (shape, dtype) per argument
         functools.update_wrapper(self, fun, updated=())
 
     def __repr__(self) -> str:
         return f"<compiled {getattr(self.fun, '__name__', self.fun)!r}: {len(self.recordings)} signature(s)>"
 
     def __call__(self, *args, **kwargs):
+        if not kwargs:
+            shapes = tuple([(a.shape, a.dtype) if type(a) is np.ndarray else None for a in args])
+            recording = self._by_shapes.get(shapes)
+            if recording is not None:
+                try:
+                    return recording.finish(recording.replay(*args))
+                except _ShapeChanged:
+                    pass  # the general path below falls back, with the warning
         leaves, spec = tree_flatten((args, kwargs))
+        if any(isinstance(leaf, Box) for leaf in leaves):  # called inside a transform: trace through it
+            return self.fun(*args, **kwargs)
         try:
             key = (spec, tuple(map(_signature, leaves)))
         except TypeError as error:  # an argument that is neither an array nor a constant
@@ -89,7 +100,7 @@ class Compiled:
         if recording is _EAGER:
             return self.fun(*args, **kwargs)
         try:
-            return recording(leaves)
+            return recording.finish(recording.replay(*[leaf for leaf in leaves if _is_input(leaf)]))
         except _ShapeChanged:
             self._run_eagerly(key, "a value's shape depends on the input values (a boolean mask, "
                                    "np.nonzero, ...)", stacklevel=3)
@@ -103,7 +114,9 @@ class Compiled:
         return "\n\n".join(parts)
 
     def _run_eagerly(self, key, reason: str, stacklevel: int = 4) -> None:
+        stale = self.recordings.get(key)
         self.recordings[key] = _EAGER
+        self._by_shapes = {shapes: kept for shapes, kept in self._by_shapes.items() if kept is not stale}
         warnings.warn(f"chainrule.compile({_name(self.fun)}): {reason}; "
                       f"these argument shapes run eagerly (still correct, not faster).",
                       CompileWarning, stacklevel=stacklevel)
@@ -121,16 +134,20 @@ class Compiled:
             self._run_eagerly(key, f"recording raised {type(error).__name__}: {error}")
             return result
         out_leaves, out_spec = tree_flatten(out)
-        values = [peek(leaf) if _staged_on(leaf, trace) else leaf for leaf in out_leaves]
+        values = [peek(leaf) if _staged_on(leaf, trace) else leaf.copy() if isinstance(leaf, np.ndarray) else leaf
+                  for leaf in out_leaves]  # the recording keeps the constants; the caller gets its own
         escapes = list(trace.escapes)
         if _random_state() != state:
             escapes.append("it draws random numbers (np.random / random), which a replay would repeat")
-        escapes += [f"it returned a traced value of another transform ({type(leaf).__name__})"
-                    for leaf in out_leaves if isinstance(leaf, Box) and not _staged_on(leaf, trace)]
+        escapes += [f"it returned a {type(leaf).__name__}, which a replay could not rebuild"
+                    for leaf in out_leaves if not (_staged_on(leaf, trace) or _is_input(leaf)
+                                                   or type(leaf) in _LITERALS)]
         if escapes:
             self._run_eagerly(key, "the recording cannot be replayed: " + "; ".join(dict.fromkeys(escapes)))
         else:
-            self.recordings[key] = Recording(trace, inputs, out_leaves, out_spec, _name(self.fun))
+            self.recordings[key] = recording = Recording(trace, inputs, out_leaves, out_spec, _name(self.fun))
+            if not kwargs and all(type(a) is np.ndarray for a in args):
+                self._by_shapes[tuple((a.shape, a.dtype) for a in args)] = recording
         return tree_unflatten(out_spec, values)
 
 
@@ -141,9 +158,9 @@ class Recording:
         self.out_spec = out_spec
         self.source, self.replay = _generate(trace, inputs, out_leaves, name)
 
-    def __call__(self, leaves):
-        flat = self.replay(*[leaf for leaf in leaves if _is_input(leaf)])
-        return tree_unflatten(self.out_spec, flat)
+    def finish(self, flat: list):
+        """The output structure around the replayed leaves."""
+        return flat[0] if self.out_spec is LEAF else tree_unflatten(self.out_spec, flat)
 
 
 def _generate(trace, inputs, out_leaves, name: str):
@@ -176,6 +193,10 @@ def _generate(trace, inputs, out_leaves, name: str):
             if _staged_on(value, trace):
                 last_use[value._node] = index
     kept = {leaf._node for leaf in out_leaves if _staged_on(leaf, trace)}
+    dead_after: dict = {}  # index -> the values last used there (deleted right after: memory as eager)
+    for node, last in last_use.items():
+        if node not in kept:
+            dead_after.setdefault(last, []).append(node)
     lines = [f"def replay({', '.join(f'v{box._node}' for box in inputs)}):"]
     for index, (fun, args, kwargs, out) in enumerate(program):
         call = ", ".join([*map(operand, args), *(f"{key}={operand(value)}" for key, value in kwargs.items())])
@@ -183,10 +204,10 @@ def _generate(trace, inputs, out_leaves, name: str):
         shape = getattr(peek(out), "shape", None)
         if isinstance(shape, tuple):
             lines.append(f"    if v{out._node}.shape != {shape!r}: raise _ShapeChanged")
-        dead = [f"v{node}" for node, last in last_use.items() if last == index and node not in kept]
-        if dead:
-            lines.append(f"    del {', '.join(sorted(dead))}")
-    outputs = [operand(leaf) for leaf in out_leaves]
+        if index in dead_after:
+            lines.append(f"    del {', '.join(f'v{node}' for node in sorted(dead_after[index]))}")
+    # an output that does not depend on the inputs is a fresh copy each call, as the eager function's would be
+    outputs = [f"{operand(leaf)}.copy()" if isinstance(leaf, np.ndarray) else operand(leaf) for leaf in out_leaves]
     lines.append(f"    return [{', '.join(outputs)}]")
     source = "\n".join(lines)
     exec(builtins.compile(source, f"<chainrule.compile {name}>", "exec"), namespace)  # noqa: S102

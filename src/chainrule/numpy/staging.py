@@ -19,7 +19,7 @@ from .box import ArrayBox
 STATIC_QUERIES = frozenset(
     getattr(np, name) for name in (
         "shape ndim size result_type iscomplexobj isrealobj isscalar min_scalar_type can_cast "
-        "common_type may_share_memory shares_memory diag_indices_from tril_indices_from "
+        "common_type diag_indices_from tril_indices_from "
         "triu_indices_from isdtype").split() if hasattr(np, name))
 
 
