@@ -27,8 +27,9 @@ from .core import defjvp as _core_defjvp
 from .core import defjvp_argnum as _core_defjvp_argnum
 from .core import defvjp as _core_defvjp
 from .core import defvjp_argnum as _core_defvjp_argnum
-from .core.trace import unbox
+from .core.stage import peek
 from .numpy.box import ArrayBox
+from .numpy.registry import call_constant
 
 __all__ = ["primitive", "defvjp", "defjvp", "defvjp_argnum", "defjvp_argnum", "def_linear",
            "notrace_primitive", "Primitive", "Box", "ArrayBox"]
@@ -42,7 +43,7 @@ def primitive(fun) -> Primitive:
 
 
 def _batch_size_shape(value, primal_ndim):
-    shape = np.shape(unbox(value))
+    shape = np.shape(peek(value))
     return shape[:len(shape) - primal_ndim]
 
 
@@ -51,27 +52,27 @@ def _per_direction(apply, value, primal_ndim):
     batch = _batch_size_shape(value, primal_ndim)
     if not batch:
         return apply(value)
-    flat = np.reshape(value, (-1,) + np.shape(unbox(value))[len(batch):])
+    flat = np.reshape(value, (-1,) + np.shape(peek(value))[len(batch):])
     results = [apply(flat[i]) for i in range(len(flat))]
     stacked = np.stack([r if r is not None else 0.0 * apply_zero(flat[i]) for i, r in enumerate(results)])
-    return np.reshape(stacked, batch + np.shape(unbox(stacked))[1:])
+    return np.reshape(stacked, batch + np.shape(peek(stacked))[1:])
 
 
 def apply_zero(direction):
-    return np.zeros(np.shape(unbox(direction)))
+    return np.zeros(np.shape(peek(direction)))
 
 
 def _looping_maker(maker):
     def staged(ans, *args, **kwargs):
         vjp = maker(ans, *args, **kwargs)
-        ans_ndim = np.ndim(unbox(ans))
+        ans_ndim = np.ndim(peek(ans))
         return lambda g: _per_direction(vjp, g, ans_ndim)
     return staged
 
 
 def _looping_jvp(rule, argnum):
     def jvp(tangent, ans, *args, **kwargs):
-        return _per_direction(lambda t: rule(t, ans, *args, **kwargs), tangent, np.ndim(unbox(args[argnum])))
+        return _per_direction(lambda t: rule(t, ans, *args, **kwargs), tangent, np.ndim(peek(args[argnum])))
     return jvp
 
 
@@ -94,7 +95,7 @@ def defvjp_argnum(prim: Primitive, maker) -> None:
     """One maker for every argument: `maker(argnum, ans, args, kwargs) -> (g -> cotangent)`."""
     def staged(argnum, ans, args, kwargs):
         vjp = maker(argnum, ans, args, kwargs)
-        ans_ndim = np.ndim(unbox(ans))
+        ans_ndim = np.ndim(peek(ans))
         return (lambda g: _per_direction(vjp, g, ans_ndim)) if not prim.batch_aware else vjp
     _core_defvjp_argnum(prim, staged)
 
@@ -102,7 +103,7 @@ def defvjp_argnum(prim: Primitive, maker) -> None:
 def defjvp_argnum(prim: Primitive, rule) -> None:
     """One JVP rule for every argument: `rule(argnum, tangent, ans, args, kwargs)`."""
     def looped(argnum, tangent, ans, args, kwargs):
-        return _per_direction(lambda t: rule(argnum, t, ans, args, kwargs), tangent, np.ndim(unbox(args[argnum])))
+        return _per_direction(lambda t: rule(argnum, t, ans, args, kwargs), tangent, np.ndim(peek(args[argnum])))
     _core_defjvp_argnum(prim, rule if prim.batch_aware else looped)
 
 
@@ -119,5 +120,5 @@ def notrace_primitive(fun):
     """A function whose result is a constant: it runs on raw values even when given traced ones."""
     @functools.wraps(fun)
     def on_raw_values(*args, **kwargs):
-        return fun(*[unbox(a) for a in args], **{k: unbox(v) for k, v in kwargs.items()})
+        return call_constant(fun, *args, **kwargs)
     return on_raw_values

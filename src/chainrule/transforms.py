@@ -341,6 +341,8 @@ def _split_aux(out, has_aux: bool, kind: str):
 
 def _scalar(value):
     """A 0-d array as a NumPy scalar (what every other transform returns for scalars)."""
+    if isinstance(value, Box) and value._trace.__class__ is StagingTrace:  # a compile records the same step
+        return value[()] if isinstance(peek(value), np.ndarray) and peek(value).ndim == 0 else value
     return value[()] if isinstance(value, np.ndarray) and value.ndim == 0 else value
 
 
@@ -353,7 +355,7 @@ def _jacrev(fun: Callable, chosen, has_aux: bool, kind: str) -> Callable:
         run = _Traced(ReverseTrace(), fun, args, kwargs, positions)
         out, aux = _split_aux(run.out, has_aux, kind)
         out_leaves, out_spec = tree_flatten(out)
-        values = [unbox(run.value(leaf)) for leaf in out_leaves]
+        values = [peek(run.value(leaf)) for leaf in out_leaves]
         shapes = [np.shape(value) for value in values]
         if out_spec is None and shapes[0] == ():  # a scalar: the gradient, no batch axis
             node = run.node(out_leaves[0])

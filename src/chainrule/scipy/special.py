@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.special as _sc
-from ..core.stage import peek
+from ..core.stage import detach, peek
 
 from ..core import defjvp, defvjp
 from ..core.trace import unbox
@@ -54,7 +54,7 @@ def _constant(function: str, argument: str):
 
 
 def _sign(x):
-    return np.sign(unbox(x))
+    return np.sign(detach(x))
 
 
 # --- the ufuncs: one-argument, then several arguments (orders first, as SciPy orders them) -----------
@@ -157,13 +157,13 @@ def _ive_holomorphic_part(ans, v, x):
 
 def _ive_jvp(t, ans, v, x):
     """ive(v, z) = iv(v, z) exp(-|Re z|): for complex z the second factor sees only Re(dz)."""
-    scaled = -np.sign(np.real(unbox(x))) * ans
+    scaled = -np.sign(np.real(detach(x))) * ans
     return t * _ive_holomorphic_part(ans, v, x) + scaled * (np.real(t) if np.iscomplexobj(peek(x)) else t)
 
 
 def _ive_vjp(ans, v, x):
     def vjp(g):
-        scaled = -np.sign(np.real(unbox(x))) * ans
+        scaled = -np.sign(np.real(detach(x))) * ans
         return g * _ive_holomorphic_part(ans, v, x) + (np.real(g * scaled) if np.iscomplexobj(peek(x)) else g * scaled)
     return vjp
 
@@ -174,7 +174,7 @@ defjvp(ive, broadcasting_jvp(_ive_jvp, 1), argnums=[1])
 
 def _zero_where_x_zero(x, y):
     """x / y, and 0 where x == 0: xlogy(0, y) is 0 for every y, so its slope in y is 0 there."""
-    x_is_zero = unbox(x) == 0
+    x_is_zero = detach(x) == 0
     return np.where(x_is_zero, 0.0, x / np.where(x_is_zero, 1.0, y))
 
 
@@ -189,7 +189,7 @@ for _name in ("gammasgn", "round"):
 # --- written with the primitives above ---------------------------------------------------------
 def _shift(a, axis):
     """A constant shift for exp(a - shift): the max of the real parts (0 where it is not finite)."""
-    real = np.real(unbox(a))
+    real = np.real(detach(a))
     shift = np.max(real, axis=axis, keepdims=True) if real.size else np.zeros((1,) * real.ndim)
     return np.where(np.isfinite(shift), shift, 0.0)
 
@@ -206,7 +206,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     total = np.sum(terms if b is None else b * terms, axis=axis, keepdims=True)
     sign = None
     if return_sign:
-        sign = np.sign(unbox(total))
+        sign = np.sign(detach(total))
         total = np.abs(total)
     result = np.log(total) + shift
     if not keepdims:

@@ -24,7 +24,7 @@ import types
 
 import numpy as np
 import scipy.stats as _st
-from ..core.stage import peek
+from ..core.stage import detach, peek
 
 from ..core import Box
 from ..core.trace import unbox
@@ -132,7 +132,7 @@ t = _distribution("t", "Student's t distribution: t.logpdf(x, df, loc=0, scale=1
 # --- beta -------------------------------------------------------------------------------------------------
 def _beta_logpdf(x, a, b, loc=0.0, scale=1.0):
     y = (x - loc) / scale
-    inside = (unbox(y) >= 0) & (unbox(y) <= 1)
+    inside = (detach(y) >= 0) & (detach(y) <= 1)
     y = _inside(inside, y, 0.5)
     density = _sp.xlogy(a - 1, y) + _sp.xlog1py(b - 1, -y) - _sp.betaln(a, b) - np.log(scale)
     return np.where(inside, density, -np.inf)
@@ -153,7 +153,7 @@ beta = _distribution("beta", "The beta distribution: beta.logpdf(x, a, b, loc=0,
 # --- gamma and chi-squared --------------------------------------------------------------------------------
 def _gamma_logpdf(x, a, loc=0.0, scale=1.0):
     y = (x - loc) / scale
-    inside = unbox(y) >= 0
+    inside = detach(y) >= 0
     y = _inside(inside, y, 1.0)
     return np.where(inside, _sp.xlogy(a - 1, y) - y - _sp.gammaln(a) - np.log(scale), -np.inf)
 
