@@ -165,7 +165,9 @@ class Recording:
 
 def _generate(trace, inputs, out_leaves, name: str):
     """Source and function `replay(*inputs) -> output leaves` for the recorded program."""
-    program = _live_operations(trace.program, out_leaves, trace)
+    # Every operation is kept, even one the outputs do not need: its shape may have been read
+    # (`len(np.flatnonzero(x))`), and the replay checks every shape against the recording.
+    program = trace.program
     namespace = {"_ShapeChanged": _ShapeChanged}
     names: dict = {}
 
@@ -212,21 +214,6 @@ def _generate(trace, inputs, out_leaves, name: str):
     source = "\n".join(lines)
     exec(builtins.compile(source, f"<chainrule.compile {name}>", "exec"), namespace)  # noqa: S102
     return source, namespace["replay"]
-
-
-def _live_operations(program, out_leaves, trace) -> list:
-    """The operations the outputs depend on, in order (dead code dropped), with their values."""
-    needed = {leaf._node for leaf in out_leaves if _staged_on(leaf, trace)}
-    live = []
-    for fun, args, kwargs, out in reversed(program):
-        if out._node not in needed:
-            continue
-        for value in (*args, *kwargs.values()):
-            if _staged_on(value, trace):
-                needed.add(value._node)
-        live.append((fun, args, kwargs, out))
-    live.reverse()
-    return live
 
 
 def _staged_on(value, trace) -> bool:

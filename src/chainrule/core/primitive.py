@@ -72,21 +72,25 @@ class Primitive:
                 raw_args = (top._value, args[1]) if argnum == 0 else (args[0], top._value)
             else:
                 raw_args = args[:argnum] + (top._value,) + args[argnum + 1:]
-            ans = self.fun(*raw_args, **kwargs) if kwargs else self.fun(*raw_args)
             if trace.__class__ is ReverseTrace and debug_hook is None:
+                ans = self.fun(*raw_args, **kwargs) if kwargs else self.fun(*raw_args)
                 maker = self.vjp_makers.get(argnum)
                 if maker is not None:
                     vjp = maker(ans, *raw_args, **kwargs) if kwargs else maker(ans, *raw_args)
                     return top.__class__(ans, trace, Node(self, (top._node,), (vjp,)))
+            else:
+                ans = trace.apply(self.fun, raw_args, kwargs)
             argnums = (argnum,)
         elif boxes == 2 and len(args) == 2 and args[0]._trace is args[1]._trace:  # x + y on one trace
             raw_args = (args[0]._value, args[1]._value)
-            ans = self.fun(*raw_args, **kwargs) if kwargs else self.fun(*raw_args)
             if trace.__class__ is ReverseTrace and debug_hook is None and not kwargs:
+                ans = self.fun(*raw_args)
                 first, second = self.vjp_makers.get(0), self.vjp_makers.get(1)
                 if first is not None and second is not None:
                     node = Node(self, (args[0]._node, args[1]._node), (first(ans, *raw_args), second(ans, *raw_args)))
                     return top.__class__(ans, trace, node)
+            else:
+                ans = trace.apply(self.fun, raw_args, kwargs)
             argnums = (0, 1)
         else:
             raw_args = list(args)
@@ -96,7 +100,7 @@ class Primitive:
                     raw_args[i] = arg._value
                     argnums.append(i)
             if len(argnums) == boxes:
-                ans = self.fun(*raw_args, **kwargs)
+                ans = trace.apply(self.fun, raw_args, kwargs)
             else:  # lower-level boxes remain: they record on their own, lower trace
                 ans = self(*raw_args, **kwargs)
         out = trace.record(self, ans, args, raw_args, kwargs, argnums, top)

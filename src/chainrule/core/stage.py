@@ -61,6 +61,14 @@ class StagingTrace(Trace):
         self.count += 1
         return box_type(value, self, self.count - 1)
 
+    def apply(self, fun, raw_args, kwargs):
+        try:
+            return fun(*raw_args, **kwargs)
+        except Exception as error:  # caught by the user's code, it would steer a replay the wrong way
+            self.escape(f"{getattr(fun, '__name__', 'an operation')}() raised {type(error).__name__} "
+                        f"on values computed from the inputs")
+            raise
+
     def record(self, primitive, ans, args, raw_args, kwargs, argnums, top):
         return self.emit(primitive.fun, args, kwargs, ans, top.__class__, primitive.name)
 

@@ -27,6 +27,10 @@ class Trace:
     def __init__(self) -> None:
         self.level = new_level()
 
+    def apply(self, fun, raw_args, kwargs):
+        """`fun(*raw_args, **kwargs)`, a primitive's own computation (a compile's trace watches it)."""
+        return fun(*raw_args, **kwargs)
+
     def record(self, primitive, ans, args, raw_args, kwargs, argnums, top):  # pragma: no cover
         """Return the traced output of `primitive` given its raw answer `ans`."""
         raise TypeError(f"{type(self).__name__} records nothing")

@@ -18,7 +18,7 @@ from .box import ArrayBox
 # Constant functions of the shape and dtype only: they run on the metadata, nothing is recorded.
 STATIC_QUERIES = frozenset(
     getattr(np, name) for name in (
-        "shape ndim size result_type iscomplexobj isrealobj isscalar min_scalar_type can_cast "
+        "shape ndim size result_type iscomplexobj isrealobj isscalar can_cast "
         "common_type diag_indices_from tril_indices_from "
         "triu_indices_from isdtype").split() if hasattr(np, name))
 
@@ -125,7 +125,7 @@ class StagedArray(StagedValue, ArrayBox):
 
 def record_constant(numpy_fun, args: list, kwargs: dict, trace: StagingTrace):
     """A non-differentiable function of staged values: recorded so a replay recomputes it."""
-    raw = numpy_fun(*map(peek, args), **{key: peek(value) for key, value in kwargs.items()})
+    raw = trace.apply(numpy_fun, list(map(peek, args)), {key: peek(value) for key, value in kwargs.items()})
     if numpy_fun in STATIC_QUERIES:
         return raw
     if not isinstance(raw, (np.ndarray, np.generic)):

@@ -276,24 +276,24 @@ def _batched_index(index, batch: int, value_ndim: int):
 
 def _moves_advanced_axes(index) -> bool:
     """True when NumPy puts the advanced-index axes first (they are separated by other items)."""
-    if not any(isinstance(item, np.ndarray) for item in index):
+    if not any(isinstance(item, (np.ndarray, box.Box)) for item in index):
         return False
     positions = [i for i, item in enumerate(index)
-                 if isinstance(item, (np.ndarray, int, np.integer)) and not isinstance(item, bool)]
+                 if isinstance(item, (np.ndarray, box.Box, int, np.integer)) and not isinstance(item, bool)]
     return positions[-1] - positions[0] + 1 != len(positions)
 
 
 def _normalize_index(index):
     if not isinstance(index, tuple):
         index = (index,)
-    return tuple(np.asarray(i) if isinstance(i, list) else _raw(i) for i in index)
+    return tuple(np.asarray(i) if isinstance(i, list) else detach(i) for i in index)
 
 
 def _take_batched(value, index, primal_ndim: int):
     batch = np.ndim(value) - primal_ndim
     if not batch:
-        return value[index]
-    result = value[_batched_index(index, batch, primal_ndim)]
+        return take_index(value, index)
+    result = take_index(value, _batched_index(index, batch, primal_ndim))
     if _moves_advanced_axes(index):
         advanced = np.broadcast_shapes(*[np.shape(i) for i in index
                                          if not isinstance(i, (slice, type(None), type(Ellipsis)))])
@@ -333,22 +333,65 @@ defjvp(scatter_add, lambda t, ans, g, index, *, shape: scatter_add(t, index, sha
 
 def index(x, index_):
     """`x[index_]` with lists turned into arrays (what `ArrayBox.__getitem__` calls)."""
-    return getitem(x, _normalize_index(index_))
+    return take_index(x, _normalize_index(index_))
+
+
+def take_index(x, index_: tuple):
+    """`x[index_]` for a normalised index; index arrays a compile is recording are passed as arguments."""
+    positions = tuple(i for i, item in enumerate(index_) if isinstance(item, box.Box))
+    if not positions:
+        return getitem(x, index_)
+    template = tuple(None if i in positions else item for i, item in enumerate(index_))
+    return getitem_at(x, *(index_[i] for i in positions), template=template, positions=positions)
+
+
+# --- indexing by arrays that a compile records (labels, argsort orders): the same rules, the
+# index arrays as positional arguments so that a replay takes them from the new values --------
+def _rebuilt(template: tuple, positions: tuple, arrays) -> tuple:
+    index_ = list(template)
+    for position, array in zip(positions, arrays):
+        index_[position] = array
+    return tuple(index_)
+
+
+getitem_at = primitive(lambda x, *arrays, template, positions: x[_rebuilt(template, positions, arrays)],
+                       "getitem", numpy_fun=False)
+scatter_add_at = primitive(lambda g, *arrays, template, positions, shape:
+                           _scatter_add(g, _rebuilt(template, positions, arrays), shape=shape),
+                           "scatter_add", numpy_fun=False)
+defvjp(getitem_at, lambda ans, x, *arrays, template, positions: lambda g, shape=np.shape(x):
+       scatter_add_at(g, *arrays, template=template, positions=positions, shape=shape))
+defjvp(getitem_at, lambda t, ans, x, *arrays, template, positions:
+       _take_batched(t, _rebuilt(template, positions, arrays), np.ndim(x)))
+defvjp(scatter_add_at, lambda ans, g, *arrays, template, positions, shape: lambda c:
+       _take_batched(c, _rebuilt(template, positions, arrays), len(shape)))
+defjvp(scatter_add_at, lambda t, ans, g, *arrays, template, positions, shape:
+       scatter_add_at(t, *arrays, template=template, positions=positions, shape=shape))
+for _prim in (getitem_at, scatter_add_at):  # the index arrays are constants: no derivative flows into them
+    _prim.vjp_argnum = lambda argnum, ans, args, kwargs: (lambda g: None)
+    _prim.jvp_argnum = lambda argnum, tangent, ans, args, kwargs: None
 
 
 @composite(np.take)
 def take(a, indices, axis=None, out=None, mode="raise"):
+    indices = _index_array(indices)
     if axis is None:
-        return getitem(ravel(a), (np.asarray(indices),))
+        return take_index(ravel(a), (indices,))
     axis = axis % np.ndim(a)
-    return getitem(a, (slice(None),) * axis + (np.asarray(indices),))
+    return take_index(a, (slice(None),) * axis + (indices,))
+
+
+def _index_array(indices):
+    """Indices as an array; indices a compile is recording stay recorded."""
+    indices = detach(indices)
+    return indices if isinstance(indices, box.Box) else np.asarray(indices)
 
 
 @composite(np.take_along_axis)
 def take_along_axis(arr, indices, axis=-1):
     if axis is None:
         return take(arr, np.ravel(indices))
-    indices = np.asarray(indices)
+    indices = _index_array(indices)
     axis = axis % np.ndim(arr)
     arr_shape = list(np.shape(arr))
     others = [1 if i == axis else n for i, n in enumerate(arr_shape)]
@@ -360,7 +403,7 @@ def take_along_axis(arr, indices, axis=-1):
     grids = list(np.ix_(*[np.arange(n) if arr_shape[i] != 1 else np.zeros(n, dtype=int)
                           for i, n in enumerate(target)]))
     grids[axis] = indices
-    return getitem(arr, tuple(grids))
+    return take_index(arr, tuple(grids))
 
 
 @composite(np.sort)
