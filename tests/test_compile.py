@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pathlib
 import re
+import sys
 import warnings
 
 import numpy as np
@@ -278,3 +279,12 @@ def test_an_exception_caught_inside_the_function_is_not_replayed():
         np.testing.assert_allclose(compiled(singular), np.zeros((2, 2)))
     spd = np.array([[2.0, 0.5], [0.5, 1.0]])
     np.testing.assert_allclose(compiled(spd), cr.grad(robust_logdet)(spd))
+
+
+def test_a_python_number_that_changes_every_call_stops_recording_with_a_warning(monkeypatch):
+    monkeypatch.setattr(sys.modules["chainrule.compile"], "MAX_SIGNATURES", 3)
+    compiled = cr.compile(cr.grad(lambda x, scale: np.sum(scale * x ** 2)))
+    with pytest.warns(cr.CompileWarning, match="3 argument signatures"):
+        for scale in range(6):
+            np.testing.assert_allclose(compiled(np.ones(2), float(scale)), [2.0 * scale] * 2)
+    assert len(compiled.recordings) == 4  # three recordings and the signature that went eager

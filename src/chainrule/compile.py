@@ -95,6 +95,9 @@ class Compiled:
         recording = self.recordings.get(key)
         if recording is None:
             if len(self.recordings) >= MAX_SIGNATURES:
+                if len(self.recordings) == MAX_SIGNATURES:
+                    self._run_eagerly(key, f"{MAX_SIGNATURES} argument signatures are recorded already (shapes "
+                                           f"or Python numbers that change every call?)", stacklevel=3)
                 return self.fun(*args, **kwargs)
             return self._record(key, leaves, spec, args, kwargs)
         if recording is _EAGER:
