@@ -288,3 +288,36 @@ def test_a_python_number_that_changes_every_call_stops_recording_with_a_warning(
         for scale in range(6):
             np.testing.assert_allclose(compiled(np.ones(2), float(scale)), [2.0 * scale] * 2)
     assert len(compiled.recordings) == 4  # three recordings and the signature that went eager
+
+
+def test_replays_from_two_threads_and_without_memory_growth():
+    import threading
+    import tracemalloc
+
+    fun = lambda w, x: np.sum(np.tanh(x @ w) ** 2)  # noqa: E731
+    compiled = _compiled_grad(fun, np.ones((3, 2)), np.ones((4, 3)))
+    rng = np.random.default_rng(3)
+    data = [(rng.standard_normal((3, 2)), rng.standard_normal((4, 3))) for _ in range(2)]
+    errors = []
+
+    def worker(w, x):
+        expected = cr.grad(fun)(w, x)
+        for _ in range(200):
+            if not np.allclose(compiled(w, x), expected, rtol=1e-13):
+                errors.append("mismatch")
+
+    threads = [threading.Thread(target=worker, args=pair) for pair in data]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    w, x = data[0]
+    compiled(w, x)
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    for _ in range(2000):
+        compiled(w, x)
+    growth = sum(stat.size_diff for stat in tracemalloc.take_snapshot().compare_to(before, "filename"))
+    tracemalloc.stop()
+    assert growth < 50_000, growth
