@@ -321,3 +321,25 @@ def test_replays_from_two_threads_and_without_memory_growth():
     growth = sum(stat.size_diff for stat in tracemalloc.take_snapshot().compare_to(before, "filename"))
     tracemalloc.stop()
     assert growth < 50_000, growth
+
+
+def test_gaussian_log_likelihood_replays_and_keeps_its_checks():
+    y = np.array([0.3, -1.0, 0.5])
+
+    def neg_log_likelihood(K):
+        L = np.linalg.cholesky(K)
+        return 0.5 * y @ np.linalg.solve(K, y) + 0.5 * np.linalg.slogdet(K)[1] + np.sum(np.log(np.diagonal(L)))
+
+    rng = np.random.default_rng(4)
+    spd = lambda: (lambda A: A @ A.T + 3 * np.eye(3))(rng.standard_normal((3, 3)))  # noqa: E731
+    compiled = _compiled_grad(neg_log_likelihood, spd())
+    for _ in range(3):
+        K = spd()
+        np.testing.assert_allclose(compiled(K), cr.grad(neg_log_likelihood)(K), rtol=1e-12)
+    lopsided = spd() + np.triu(np.ones((3, 3)), 1)  # the replay still warns, as the eager gradient does
+    with pytest.warns(cr.DegenerateDerivativeWarning, match="not symmetric"):
+        compiled(lopsided)
+    logdet = cr.compile(cr.grad(lambda K: np.linalg.slogdet(K)[1]))
+    logdet(spd())
+    with pytest.raises(cr.DegenerateDerivativeError, match="singular"):
+        logdet(np.ones((3, 3)))

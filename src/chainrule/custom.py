@@ -34,8 +34,8 @@ from typing import Callable
 
 import numpy as np
 
-from .core.stage import peek
 from .core import ForwardTrace, Node, Primitive, ReverseTrace, backward_pass, tree_flatten, tree_map, tree_unflatten
+from .core.stage import peek
 from .core.trace import Box, unbox
 from .numpy.box import ArrayBox
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from .core import ForwardTrace, Node, Primitive, ReverseTrace, backward_from, backward_pass, tree_flatten, tree_unflatten
 from .core.stage import StagingTrace, detach, peek
-from .core.trace import Box, unbox
+from .core.trace import Box
 from .numpy.box import ArrayBox
 
 __all__ = [

@@ -31,10 +31,10 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.linalg as _sl
-from ..core.stage import peek
 
 from ..core import defjvp, defvjp
 from ..core.trace import unbox
+from ..core.stage import peek
 from ..numpy import registry
 from ..numpy.broadcast import align_tangent, cast_like, unbroadcast
 from ._wrap import scipy_primitive

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.signal as _sig
-from ..core.stage import peek
 
 from ..core import defjvp, defvjp
-from ..core.trace import unbox
+from ..core.stage import peek
 from ..numpy import registry
 from ..numpy.broadcast import cast_like
 from ._wrap import scipy_primitive

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.special as _sc
-from ..core.stage import detach, peek
 
 from ..core import defjvp, defvjp
-from ..core.trace import unbox
+from ..core.stage import detach, peek
 from ..numpy import registry
 from ..numpy.broadcast import broadcasting_jvp, fit_to_argument
 from ..numpy.rules.elementwise import def_partials

@@ -24,9 +24,9 @@ import types
 
 import numpy as np
 import scipy.stats as _st
-from ..core.stage import detach, peek
 
 from ..core import Box
+from ..core.stage import detach, peek
 from ..core.trace import unbox
 from ..numpy import registry
 from . import linalg as _linalg

@@ -11,8 +11,8 @@ import operator
 
 import numpy as np
 
-from ...core.stage import peek
 from ...core import defjvp, defvjp
+from ...core.stage import peek
 from .. import box, registry
 from ..broadcast import broadcasting_jvp, fit_to_argument
 from ..registry import nondifferentiable, primitive

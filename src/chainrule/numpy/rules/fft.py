@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...core.stage import peek
 from ...core import Box, defjvp, defvjp
+from ...core.stage import peek
 from ..broadcast import cast_like
 from ..registry import composite, primitive
-from .matrix_util import raw
 
 
 def _fit(x, axes, sizes):

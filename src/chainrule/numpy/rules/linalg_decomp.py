@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...core.stage import peek
 from ...core import Box, defjvp, defvjp
+from ...core.stage import peek
 from ..registry import composite, primitive
 from .matrix_util import (DegenerateDerivativeError, cluster_average, conj, degenerate_clusters, diag_embed,
                           gap_tolerance, hermitian_part, inverse_gaps, is_complex, mH, mT, matrix_diagonal, raw,

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...core.stage import peek
 from ...core import Box, defjvp, defvjp
+from ...core.stage import detach, peek
+from .. import registry
 from ..broadcast import align_tangent, unbroadcast
 from ..registry import composite, primitive
-from .matrix_util import DegenerateDerivativeError, conj, mH, mT, raw
+from .matrix_util import DegenerateDerivativeError, conj, mH, mT, raw, run_check
 
 
 # --- inv ---------------------------------------------------------------------------------
@@ -67,12 +68,16 @@ def _logdet(x):
 
 
 def _inverse_transpose(x, name: str):
-    if np.any(np.linalg.slogdet(raw(x))[0] == 0):
+    run_check(_require_nonsingular, x, name)
+    return mT(np.linalg.inv(x))
+
+
+def _require_nonsingular(x, name: str) -> None:
+    if np.any(np.linalg.slogdet(x)[0] == 0):
         raise DegenerateDerivativeError(
             f"chainrule: np.linalg.{name} of a singular matrix: log|det| is -inf there and has no "
             f"derivative. Add a small multiple of the identity, or use np.linalg.det (whose "
             f"derivative, the cofactor matrix, exists everywhere).")
-    return mT(np.linalg.inv(x))
 
 
 logdet = primitive(_logdet, "logdet", numpy_fun=False)
@@ -83,12 +88,16 @@ _SlogdetResult = type(np.linalg.slogdet(np.eye(1)))
 
 @composite(np.linalg.slogdet)
 def slogdet(a):
-    sign_raw, _ = np.linalg.slogdet(raw(a))
+    sign_raw = registry.call_constant(_slogdet_sign, a)
     log_det = logdet(a)
     if not np.iscomplexobj(peek(a)):
         return _SlogdetResult(sign_raw, log_det)
     phase = np.imag(log_det)
-    return _SlogdetResult(sign_raw * np.exp((phase - raw(phase)) * 1j), np.real(log_det))
+    return _SlogdetResult(sign_raw * np.exp((phase - detach(phase)) * 1j), np.real(log_det))
+
+
+def _slogdet_sign(a):
+    return np.linalg.slogdet(a)[0]
 
 
 # --- solve: b is a stack of matrices here; the composite turns NumPy's vector case into one ---------

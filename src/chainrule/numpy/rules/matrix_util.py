@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from ...core.stage import peek
-from .. import box
+from .. import box, registry
 
 
 class DegenerateDerivativeWarning(RuntimeWarning):
@@ -61,8 +61,21 @@ def hermitian_part(x):
     return (x + mH(x)) / 2
 
 
+def run_check(check, *values) -> None:
+    """`check(*raw values)`, which warns or raises on bad input; a compile records it, so every replay checks."""
+    registry.call_constant(_checked, check, *values)
+
+
+def _checked(check, *values):
+    check(*values)
+    return np.True_  # an array result: what a compile records
+
+
 def warn_if_not_hermitian(x, name: str) -> None:
-    value = raw(x)
+    run_check(_warn_if_not_hermitian, x, name)
+
+
+def _warn_if_not_hermitian(value, name: str) -> None:
     scale = np.max(np.abs(value), initial=0.0)
     if value.size and not np.allclose(value, np.conjugate(np.swapaxes(value, -1, -2)), rtol=0, atol=1e-8 * scale):
         warnings.warn(
@@ -70,7 +83,7 @@ def warn_if_not_hermitian(x, name: str) -> None:
             f"only one triangle of it, while chainrule's derivative is the one for symmetric "
             f"perturbations (X + X^H)/2, the convention of autograd, JAX and PyTorch. Pass "
             f"(A + A.T) / 2 (or A + A.conj().T) / 2) to make the value and the derivative agree.",
-            DegenerateDerivativeWarning, stacklevel=4)
+            DegenerateDerivativeWarning, stacklevel=8)
 
 
 def gap_tolerance(values, size: int):

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...core.stage import peek
 from ...core import Box, defjvp, defvjp
+from ...core.stage import peek
 from ..broadcast import unbroadcast
 from ..registry import composite, primitive
 from .matrix_util import raw

@@ -17,8 +17,8 @@ import warnings
 
 import numpy as np
 
-from ...core.stage import peek
 from ...core import Box
+from ...core.stage import peek
 from ..registry import composite
 from .matrix_util import raw
 
