@@ -8,8 +8,9 @@ boxes, no graph, no dispatch. `compile(grad(f))` is therefore a generated gradie
 
 A recording that saw its values leave it (`if x > 0:` on an array, `float(x)`, a NumPy
 function without a rule) is not replayed: that call's shapes run eagerly from then on, and
-a `CompileWarning` says where it happened. Each replayed value's shape is checked, so a shape
-that depends on the values (boolean masks) also falls back instead of replaying stale code.
+a `CompileWarning` says where it happened. Each replayed value's shape and dtype are checked,
+so a shape or dtype that depends on the values (boolean masks, `sqrtm` turning complex) also
+falls back instead of replaying stale code.
 """
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ class CompileWarning(UserWarning):
 
 
 class _ShapeChanged(Exception):
-    """A replayed value did not have its recorded shape: the recording does not apply."""
+    """A replayed value did not have its recorded shape or dtype: the recording does not apply."""
 
 
 def compile(fun):  # noqa: A001  (chainrule.compile, like torch.compile; the builtin is untouched elsewhere)
@@ -105,8 +106,9 @@ class Compiled:
         try:
             return recording.finish(recording.replay(*[leaf for leaf in leaves if _is_input(leaf)]))
         except _ShapeChanged:
-            self._run_eagerly(key, "a value's shape depends on the input values (a boolean mask, "
-                                   "np.nonzero, ...)", stacklevel=3)
+            self._run_eagerly(key, "a value's shape or dtype depends on the input values (a boolean "
+                                   "mask, np.nonzero, sqrtm of a matrix with negative eigenvalues, ...)",
+                              stacklevel=3)
             return self.fun(*args, **kwargs)
 
     def explain(self) -> str:
@@ -206,9 +208,10 @@ def _generate(trace, inputs, out_leaves, name: str):
     for index, (fun, args, kwargs, out) in enumerate(program):
         call = ", ".join([*map(operand, args), *(f"{key}={operand(value)}" for key, value in kwargs.items())])
         lines.append(f"    v{out._node} = {_named(fun)}({call})")
-        shape = getattr(peek(out), "shape", None)
-        if isinstance(shape, tuple):
-            lines.append(f"    if v{out._node}.shape != {shape!r}: raise _ShapeChanged")
+        shape, dtype = getattr(peek(out), "shape", None), getattr(peek(out), "dtype", None)
+        if isinstance(shape, tuple) and isinstance(dtype, np.dtype):  # sqrtm of a negative matrix turns complex
+            lines.append(f"    if v{out._node}.shape != {shape!r} or v{out._node}.dtype is not {_named(dtype)}: "
+                         f"raise _ShapeChanged")
         if index in dead_after:
             lines.append(f"    del {', '.join(f'v{node}' for node in sorted(dead_after[index]))}")
     # an output that does not depend on the inputs is a fresh copy each call, as the eager function's would be

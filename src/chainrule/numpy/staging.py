@@ -83,7 +83,7 @@ class StagedArray(StagedValue, ArrayBox):
     def __ipow__(self, other): return self._in_place(np.power, other)
 
     def __getattr__(self, name: str):
-        if name.startswith("_"):
+        if name.startswith("_") or not hasattr(peek(self), name):  # what the value lacks is no escape
             raise AttributeError(name)
         return getattr(self._escape(f"the array attribute .{name}"), name)
 
