@@ -399,3 +399,42 @@ def test_compiled_hessian_replays_and_follows_new_values(case: Case):
             assert got is expected
         else:
             np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_a_recording_longer_than_max_operations_runs_eagerly(monkeypatch):
+    monkeypatch.setattr(sys.modules["chainrule.compile"], "MAX_OPERATIONS", 50)
+
+    def chain(y):
+        for _ in range(20):
+            y = np.sin(y) * 1.0001 + 0.1 * y
+        return y
+
+    compiled = cr.compile(cr.grad(chain))
+    with pytest.warns(cr.CompileWarning, match="MAX_OPERATIONS"):
+        assert compiled(np.float64(0.5)) == cr.grad(chain)(0.5)
+
+
+def test_the_tensor_and_tape_front_doors_replay():
+    def torch_style(w, x):
+        w = cr.tensor(w, requires_grad=True)
+        loss = ((x @ w).tanh() ** 2).sum()
+        loss.backward()
+        return w.grad
+
+    def tape_style(w, x):
+        v = cr.Variable(w)
+        with cr.GradientTape() as tape:
+            loss = np.sum(np.tanh(x @ v) ** 2)
+        return tape.gradient(loss, v)
+
+    expected = cr.grad(lambda w, x: np.sum(np.tanh(x @ w) ** 2))
+    rng = np.random.default_rng(5)
+    for fun in (torch_style, tape_style):
+        compiled = cr.compile(fun)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", cr.CompileWarning)
+            for _ in range(3):
+                w, x = rng.standard_normal((3, 2)), rng.standard_normal((4, 3))
+                got = compiled(w, x)
+                np.testing.assert_allclose(got, expected(w, x), rtol=1e-13)
+                got[...] = 0.0  # a fresh array each call, as .grad and tape.gradient give

@@ -31,6 +31,8 @@ __all__ = ["compile", "CompileWarning"]
 
 # A function with more shape signatures than this stops compiling new ones (it runs eagerly).
 MAX_SIGNATURES = 64
+# A longer recording is not turned into code (generating it would take tens of seconds).
+MAX_OPERATIONS = 500_000
 _EAGER = "eager"  # the cache entry of a signature that runs eagerly
 _LITERALS = (bool, int, float, complex, str, type(None))
 # Arguments that are constants of a recording (part of its signature); arrays are its inputs.
@@ -142,6 +144,9 @@ class Compiled:
         values = [peek(leaf) if _staged_on(leaf, trace) else leaf.copy() if isinstance(leaf, np.ndarray) else leaf
                   for leaf in out_leaves]  # the recording keeps the constants; the caller gets its own
         escapes = list(trace.escapes)
+        if len(trace.program) > MAX_OPERATIONS:
+            escapes.append(f"it records {len(trace.program):,} operations, more than MAX_OPERATIONS "
+                           f"({MAX_OPERATIONS:,}): compile the body of its loop instead")
         if _random_state() != state:
             escapes.append("it draws random numbers (np.random / random), which a replay would repeat")
         escapes += [f"it returned a {type(leaf).__name__}, which a replay could not rebuild"

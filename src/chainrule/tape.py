@@ -33,9 +33,10 @@ import threading
 import numpy as np
 
 from .core import Node, ReverseTrace, tree_flatten, tree_unflatten
+from .core.stage import StagingTrace, peek
 from .core.trace import Box, Trace
 from .numpy.box import ArrayBox, TracedValueError
-from .transforms import backward_many
+from .transforms import backward_many, fresh_staged
 
 __all__ = ["GradientTape", "Variable", "constant", "TapeTensor"]
 
@@ -427,9 +428,7 @@ class GradientTape:
 
 
 def _plain_dtype(value):
-    while isinstance(value, Box):
-        value = value._value
-    return np.result_type(value)
+    return np.result_type(peek(value))
 
 
 def _source_shape(source) -> tuple:
@@ -437,9 +436,7 @@ def _source_shape(source) -> tuple:
 
 
 def _strip_all(value):
-    while isinstance(value, Box):
-        value = value._value
-    return value
+    return peek(value)  # read for its shape only
 
 
 def _finish(cotangent, source, mode: str, batch: tuple):
@@ -450,7 +447,8 @@ def _finish(cotangent, source, mode: str, batch: tuple):
     if cotangent is None:
         return None if mode == "none" else np.zeros(batch + shape, dtype=dtype)
     if isinstance(cotangent, Box):  # recorded by an outer tape (or transform): keep it differentiable
-        return cotangent
+        return fresh_staged(cotangent, batch + shape, dtype) if cotangent._trace.__class__ is StagingTrace \
+            else cotangent
     if dtype.kind == "f" and np.iscomplexobj(cotangent):
         cotangent = np.real(cotangent)
     return np.array(np.broadcast_to(np.asarray(cotangent, dtype=dtype), batch + shape))

@@ -39,6 +39,7 @@ import warnings
 
 import numpy as np
 
+from .core.stage import StagingTrace, peek
 from .core.trace import Box
 from .numpy import registry as _registry
 from .numpy.box import ArrayBox, TracedValueError
@@ -214,6 +215,9 @@ class Tensor(ArrayBox):
                 if dtype.kind == "f" and np.iscomplexobj(cotangent):
                     cotangent = np.real(cotangent)
                 cotangent = np.array(np.broadcast_to(np.asarray(cotangent, dtype=dtype), shape))
+            elif cotangent._trace.__class__ is StagingTrace:  # a compile records it: the same fixes, recorded
+                from .transforms import fresh_staged  # transforms imports nothing from here
+                cotangent = fresh_staged(cotangent, shape, dtype)
         self._grad = cotangent if self._grad is None else self._grad + cotangent
 
     # --- conversions ---------------------------------------------------------------------------
@@ -588,7 +592,7 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None, creat
         seed = _seed(output, gradient, position, create_graph)
         found = False
         value = output
-        while isinstance(value, Box):
+        while isinstance(value, Box) and value._trace.__class__ is not StagingTrace:  # staged: no tensors below
             if isinstance(value, Tensor) and value._node is not None:
                 by_trace.setdefault(value._trace, []).append((value._node, seed))
                 found = True
@@ -621,9 +625,7 @@ def _seed(output: Tensor, gradient, position: int, create_graph: bool):
 
 
 def _strip_all(value):
-    while isinstance(value, Box):
-        value = value._value
-    return value
+    return peek(value)  # read for its dtype only
 
 
 def _backward_on(trace: TensorTrace, pairs, wanted, retain_graph: bool, create_graph: bool) -> None:

@@ -176,6 +176,13 @@ def _finish_staged(cotangent, shape: tuple, dtype):
     return cotangent
 
 
+def fresh_staged(cotangent, shape: tuple, dtype):
+    """A recorded gradient in the leaf's dtype and shape, in a new array (what a tensor's `.grad` is)."""
+    if dtype.kind == "f" and np.iscomplexobj(peek(cotangent)):
+        cotangent = np.real(cotangent)
+    return np.copy(np.broadcast_to(cotangent.astype(dtype), shape))
+
+
 def _ones_like(value):
     raw = peek(value)
     dtype = getattr(raw, "dtype", None)
