@@ -8,7 +8,7 @@ simulated cache misses, then prints estimated cycles = Ir + 12 * L1 misses + 150
 per call, minus the flush alone. Deterministic: the same code gives the same numbers.
 
     python benchmarks/cold_cache.py            # all rows (needs valgrind; about 1 minute per row)
-    python benchmarks/cold_cache.py chainrule  # one row: flush | hand | tape | chainrule | autograd
+    python benchmarks/cold_cache.py chainrule  # one row: flush | hand | tape | chainrule | compiled | autograd
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 
-ROWS = ("flush", "hand", "tape", "chainrule", "autograd")
+ROWS = ("flush", "hand", "tape", "chainrule", "compiled", "autograd")
 CALLS = 10
 
 
@@ -32,10 +32,11 @@ def workload(row: str):
     rng = np.random.default_rng(0)
     X, Y = rng.standard_normal((4, 6)), np.eye(3)[rng.integers(0, 3, 4)]
     params = (rng.standard_normal((6, 5)), np.zeros(5), rng.standard_normal((5, 3)), np.zeros(3))
-    if row == "chainrule":
+    if row in ("chainrule", "compiled"):  # compiled: chainrule.compile(grad), replaying its recording
         import chainrule
         import chainrule.numpy as cnp
         grad = chainrule.grad(lambda *p: mlp_loss(*p, X, Y, cnp), argnums=(0, 1, 2, 3))
+        grad = chainrule.compile(grad) if row == "compiled" else grad
         return lambda: grad(*params)
     if row == "autograd":
         import autograd
