@@ -438,3 +438,11 @@ def test_the_tensor_and_tape_front_doors_replay():
                 got = compiled(w, x)
                 np.testing.assert_allclose(got, expected(w, x), rtol=1e-13)
                 got[...] = 0.0  # a fresh array each call, as .grad and tape.gradient give
+
+
+def test_explain_reads_as_the_chain_rule():
+    compiled = cr.compile(cr.grad(lambda x: np.sum(np.tanh(x) ** 2)))
+    compiled(np.zeros(3))
+    calls = [line.split("=")[1].split("(")[0].strip() for line in compiled.explain().splitlines()
+             if line.startswith("    v")]
+    assert calls == ["tanh", "power", "sum", "multiply", "multiply", "power", "subtract", "multiply"]

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import builtins
 import functools
+import itertools
 import random as _random
+import re
 import types
 import warnings
 
@@ -192,15 +194,27 @@ def _generate(trace, inputs, out_leaves, name: str):
     def _named(value) -> str:
         name_ = names.get(id(value))
         if name_ is None:
-            name_ = names[id(value)] = f"c{len(names)}"
+            name_ = names[id(value)] = f"_c{len(names)}"  # functions never start with "_"
             namespace[name_] = value
         return name_
 
     def operand(value) -> str:
         return f"v{value._node}" if _staged_on(value, trace) else constant(value)
 
+    functions: dict = {}  # id(fun) -> its name in the source: the primitive's name, made unique
+
+    def function(fun, name: str) -> str:
+        if id(fun) not in functions:
+            base = re.sub(r"\W|^(?=\d)", "_", name).strip("_") or "op"
+            taken = set(functions.values())
+            unique = base if base not in taken and base not in namespace else next(
+                f"{base}_{n}" for n in itertools.count(2) if f"{base}_{n}" not in taken)
+            functions[id(fun)] = unique
+            namespace[unique] = fun
+        return functions[id(fun)]
+
     last_use: dict = {}
-    for index, (_, args, kwargs, _) in enumerate(program):
+    for index, (_, args, kwargs, _, _) in enumerate(program):
         for value in (*args, *kwargs.values()):
             if _staged_on(value, trace):
                 last_use[value._node] = index
@@ -210,9 +224,9 @@ def _generate(trace, inputs, out_leaves, name: str):
         if node not in kept:
             dead_after.setdefault(last, []).append(node)
     lines = [f"def replay({', '.join(f'v{box._node}' for box in inputs)}):"]
-    for index, (fun, args, kwargs, out) in enumerate(program):
+    for index, (fun, args, kwargs, out, name) in enumerate(program):
         call = ", ".join([*map(operand, args), *(f"{key}={operand(value)}" for key, value in kwargs.items())])
-        lines.append(f"    v{out._node} = {_named(fun)}({call})")
+        lines.append(f"    v{out._node} = {function(fun, name)}({call})")
         shape, dtype = getattr(peek(out), "shape", None), getattr(peek(out), "dtype", None)
         if isinstance(shape, tuple) and isinstance(dtype, np.dtype):  # sqrtm of a negative matrix turns complex
             lines.append(f"    if v{out._node}.shape != {shape!r} or v{out._node}.dtype is not {_named(dtype)}: "

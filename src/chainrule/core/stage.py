@@ -3,7 +3,7 @@
 `compile.py` turns the recording into straight-line code. A `StagingTrace` is the lowest level
 of a compile. Its boxes carry real values, so the function computes exactly what it computes
 eagerly, and each primitive applied to them is appended to `trace.program` as
-`(fun, args, kwargs, out)`, where `out` is the staged result and staged arguments are earlier ones. A staged value
+`(fun, args, kwargs, out, name)`, where `out` is the staged result and staged arguments are earlier ones. A staged value
 read any other way (`bool(x)`, a rule that branches on values, a staged box hidden inside a
 constant argument) is an *escape*: the run goes on with the real value, but `trace.escapes`
 says why the recording cannot be replayed (a replay would freeze that value).
@@ -79,7 +79,7 @@ class StagingTrace(Trace):
                 self.escape(f"{name}() received a traced array inside a constant argument")
         out = box_type(ans, self, self.count)
         self.count += 1
-        self.program.append((fun, args, kwargs, out))
+        self.program.append((fun, args, kwargs, out, name))
         return out
 
     def escape(self, what: str) -> None:
