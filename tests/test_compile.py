@@ -446,3 +446,15 @@ def test_explain_reads_as_the_chain_rule():
     calls = [line.split("=")[1].split("(")[0].strip() for line in compiled.explain().splitlines()
              if line.startswith("    v")]
     assert calls == ["tanh", "power", "sum", "multiply", "multiply", "power", "subtract", "multiply"]
+
+
+def test_a_compiled_method_gets_its_instance_and_runs_eagerly_with_a_reason():
+    class Model:
+        scale = 2.0
+
+        @cr.compile
+        def loss(self, x):
+            return np.sum(self.scale * x ** 2)
+
+    with pytest.warns(cr.CompileWarning, match="Model"):
+        assert Model().loss(np.ones(2)) == 4.0

@@ -79,6 +79,10 @@ class Compiled:
     def __repr__(self) -> str:
         return f"<compiled {getattr(self.fun, '__name__', self.fun)!r}: {len(self.recordings)} signature(s)>"
 
+    def __get__(self, instance, owner=None):
+        """Used as a method: the instance is an argument (not an array, so such calls run eagerly)."""
+        return self if instance is None else functools.partial(self, instance)
+
     def __call__(self, *args, **kwargs):
         if not kwargs:
             shapes = tuple([(a.shape, a.dtype) if type(a) is np.ndarray else None for a in args])
