@@ -231,10 +231,12 @@ def _generate(trace, inputs, out_leaves, name: str):
     for index, (fun, args, kwargs, out, name) in enumerate(program):
         call = ", ".join([*map(operand, args), *(f"{key}={operand(value)}" for key, value in kwargs.items())])
         lines.append(f"    v{out._node} = {function(fun, name)}({call})")
-        shape, dtype = getattr(peek(out), "shape", None), getattr(peek(out), "dtype", None)
-        if isinstance(shape, tuple) and isinstance(dtype, np.dtype):  # sqrtm of a negative matrix turns complex
-            lines.append(f"    if v{out._node}.shape != {shape!r} or v{out._node}.dtype is not {_named(dtype)}: "
-                         f"raise _ShapeChanged")
+        value = peek(out)
+        if isinstance(value, (np.generic, bool, int, float, complex)):  # a scalar's type is its dtype
+            lines.append(f"    if type(v{out._node}) is not {_named(type(value))}: raise _ShapeChanged")
+        elif isinstance(value, np.ndarray):  # sqrtm of a negative matrix turns complex, masks change length
+            lines.append(f"    if v{out._node}.shape != {value.shape!r} or v{out._node}.dtype is not "
+                         f"{_named(value.dtype)}: raise _ShapeChanged")
         if index in dead_after:
             lines.append(f"    del {', '.join(f'v{node}' for node in sorted(dead_after[index]))}")
     # an output that does not depend on the inputs is a fresh copy each call, as the eager function's would be
