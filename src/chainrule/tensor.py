@@ -40,7 +40,7 @@ import warnings
 import numpy as np
 
 from .core.stage import StagingTrace, peek
-from .core.trace import Box
+from .core.trace import Box, holds_box
 from .numpy import registry as _registry
 from .numpy.box import ArrayBox, TracedValueError
 from .numpy.rules import shape as _shape
@@ -492,17 +492,11 @@ def _read_only(raw) -> np.ndarray:
 
 def _needs_grad(tree) -> bool:
     """Whether any value in (nested lists/tuples/dicts of) `tree` is traced beyond a no-grad tensor."""
-    stack = [tree]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Box):
-            if not isinstance(item, Tensor) or item._node is not None or isinstance(_strip_tensors(item), Box):
-                return True
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-    return False
+    return holds_box(tree, _traced_beyond_no_grad)
+
+
+def _traced_beyond_no_grad(item) -> bool:
+    return not isinstance(item, Tensor) or item._node is not None or isinstance(_strip_tensors(item), Box)
 
 
 def _unwrap_constants(tree):

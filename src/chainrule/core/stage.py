@@ -14,7 +14,7 @@ import os
 import sys
 
 from .primitive import Primitive
-from .trace import Box, Trace
+from .trace import Box, Trace, holds_box
 
 _SLOT = Box.__dict__["_value"]  # the slot itself: reading through it is a metadata read
 _RECORDING = Primitive.__call__.__code__  # the one place that may read a staged value
@@ -75,7 +75,7 @@ class StagingTrace(Trace):
     def emit(self, fun, args, kwargs, ans, box_type, name: str):
         """Append `ans = fun(*args, **kwargs)` to the program; return the staged `ans`."""
         for value in (*args, *kwargs.values()):
-            if not (isinstance(value, Box) and value._trace is self) and _holds_box(value):
+            if not (isinstance(value, Box) and value._trace is self) and holds_box(value):
                 self.escape(f"{name}() received a traced array inside a constant argument")
         out = box_type(ans, self, self.count)
         self.count += 1
@@ -104,22 +104,6 @@ class StagedValue:
         _SLOT.__set__(self, value)
 
     _value = property(_get_value, _set_value)
-
-
-def _holds_box(value) -> bool:
-    """Whether a constant argument (a tuple, list, dict or slice) holds a box somewhere."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Box):
-            return True
-        if isinstance(item, (tuple, list)):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, slice):
-            stack.extend((item.start, item.stop, item.step))
-    return False
 
 
 def _user_line() -> str:

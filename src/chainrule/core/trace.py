@@ -54,6 +54,23 @@ class Box:
         return f"{type(self).__name__}({self._value!r}, level={self._trace.level})"
 
 
+def holds_box(tree, wanted=None) -> bool:
+    """Whether a box (one for which `wanted(box)` holds) is anywhere in nested tuples, lists, dicts, slices."""
+    stack = [tree]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Box):
+            if wanted is None or wanted(item):
+                return True
+        elif isinstance(item, (tuple, list)):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, slice):
+            stack.extend((item.start, item.stop, item.step))
+    return False
+
+
 def unbox(value):
     """The raw value under every level of boxing (what `stop_gradient` returns)."""
     while isinstance(value, Box):

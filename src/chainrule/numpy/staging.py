@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.stage import StagedValue, StagingTrace, peek
-from ..core.trace import Box
+from ..core.trace import Box, holds_box
 from . import box, registry
 from .box import ArrayBox
 
@@ -73,7 +73,8 @@ class StagedArray(StagedValue, ArrayBox):
         self._escape("assignment into a traced array")[index] = value
 
     def _in_place(self, ufunc, other):
-        ufunc(self._escape(f"in-place {ufunc.__name__} of a traced array"), other, out=peek(self))
+        raw = self._escape(f"in-place {ufunc.__name__} of a traced array")
+        ufunc(raw, peek(other), out=raw)
         return self
 
     def __iadd__(self, other): return self._in_place(np.add, other)
@@ -147,17 +148,7 @@ def _peek_all(tree):
 
 def _holds_transform_box(tree) -> bool:
     """Whether a box of a differentiating transform is in `tree` (then ArrayBox's errors apply)."""
-    stack = [tree]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Box):
-            if item._trace.__class__ is not StagingTrace:
-                return True
-        elif isinstance(item, (tuple, list)):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-    return False
+    return holds_box(tree, lambda item: item._trace.__class__ is not StagingTrace)
 
 
 registry.record_constant = record_constant
