@@ -89,12 +89,6 @@ COMPLEX_ORDER_ERROR = (
     "parts are equal). Compare np.abs(z) or np.real(z) instead, e.g. np.where(np.abs(a) > np.abs(b), a, b).")
 
 
-def _raw(x):
-    while isinstance(x, box.Box):
-        x = x._value
-    return x
-
-
 ln2, ln10 = np.log(2.0), np.log(10.0)
 
 # Arithmetic uses Python's operators on NumPy values: same results as the ufuncs, 15x less

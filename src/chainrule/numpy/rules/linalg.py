@@ -12,15 +12,9 @@ import numpy as np
 
 from ...core import defjvp, defvjp
 from ...core.stage import detach, peek
-from .. import box, registry
+from .. import box
 from ..broadcast import align_tangent, unbroadcast
 from ..registry import composite, primitive
-
-
-def _raw(x):
-    while isinstance(x, box.Box):
-        x = x._value
-    return x
 
 
 # --- matmul -------------------------------------------------------------------------------
