@@ -35,7 +35,6 @@ __all__ = ["compile", "CompileWarning"]
 MAX_SIGNATURES = 64
 # A longer recording is not turned into code (generating it would take tens of seconds).
 MAX_OPERATIONS = 500_000
-_EAGER = "eager"  # the cache entry of a signature that runs eagerly
 _LITERALS = (bool, int, float, complex, str, type(None))
 # Arguments that are constants of a recording (part of its signature); arrays are its inputs.
 _CONSTANTS = (*_LITERALS, bytes, np.dtype, type, slice, type(Ellipsis),
@@ -44,6 +43,13 @@ _CONSTANTS = (*_LITERALS, bytes, np.dtype, type, slice, type(Ellipsis),
 
 class CompileWarning(UserWarning):
     """A compiled function runs eagerly for some argument shapes (the reason is in the message)."""
+
+
+class _Eager:
+    """The cache entry of a signature that runs eagerly, and why."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
 
 
 class _ShapeChanged(Exception):
@@ -77,7 +83,7 @@ class Compiled:
         functools.update_wrapper(self, fun, updated=())
 
     def __repr__(self) -> str:
-        return f"<compiled {getattr(self.fun, '__name__', self.fun)!r}: {len(self.recordings)} signature(s)>"
+        return f"<compiled {_name(self.fun)!r}: {len(self.recordings)} signature(s)>"
 
     def __get__(self, instance, owner=None):
         """Used as a method: the instance is an argument (not an array, so such calls run eagerly)."""
@@ -109,7 +115,7 @@ class Compiled:
                                            f"or Python numbers that change every call?)", stacklevel=3)
                 return self.fun(*args, **kwargs)
             return self._record(key, leaves, spec, args, kwargs)
-        if recording is _EAGER:
+        if isinstance(recording, _Eager):
             return self.fun(*args, **kwargs)
         try:
             return recording.finish(recording.replay(*[leaf for leaf in leaves if _is_input(leaf)]))
@@ -123,12 +129,13 @@ class Compiled:
         """The generated source of every recording, and why any signature runs eagerly."""
         parts = []
         for key, recording in self.recordings.items():
-            parts.append(recording.source if recording is not _EAGER else f"# {key[1]}: runs eagerly")
+            eager = isinstance(recording, _Eager)
+            parts.append(f"# arguments {key[1]} run eagerly: {recording.reason}" if eager else recording.source)
         return "\n\n".join(parts)
 
     def _run_eagerly(self, key, reason: str, stacklevel: int = 4) -> None:
         stale = self.recordings.get(key)
-        self.recordings[key] = _EAGER
+        self.recordings[key] = _Eager(reason)
         self._by_shapes = {shapes: kept for shapes, kept in self._by_shapes.items() if kept is not stale}
         warnings.warn(f"chainrule.compile({_name(self.fun)}): {reason}; "
                       f"these argument shapes run eagerly (still correct, not faster).",
@@ -188,12 +195,7 @@ def _generate(trace, inputs, out_leaves, name: str):
     names: dict = {}
 
     def constant(value) -> str:
-        if type(value) in _LITERALS and (type(value) is not float or np.isfinite(value)) and (
-                type(value) is not complex or np.isfinite(value)):
-            return repr(value)
-        if type(value) in (tuple, list) and all(type(v) in _LITERALS for v in value):
-            return repr(value) if all(constant(v) == repr(v) for v in value) else _named(value)
-        return _named(value)
+        return repr(value) if _is_literal(value) else _named(value)
 
     def _named(value) -> str:
         name_ = names.get(id(value))
@@ -245,6 +247,15 @@ def _generate(trace, inputs, out_leaves, name: str):
     source = "\n".join(lines)
     exec(builtins.compile(source, f"<chainrule.compile {name}>", "exec"), namespace)  # noqa: S102
     return source, namespace["replay"]
+
+
+def _is_literal(value) -> bool:
+    """Whether `repr(value)` is Python source for `value` (finite numbers, strings, None, tuples of them)."""
+    if type(value) in (tuple, list):
+        return all(map(_is_literal, value))
+    if type(value) in (float, complex):
+        return bool(np.isfinite(value))
+    return type(value) in _LITERALS
 
 
 def _staged_on(value, trace) -> bool:

@@ -348,9 +348,8 @@ def _split_aux(out, has_aux: bool, kind: str):
 
 def _scalar(value):
     """A 0-d array as a NumPy scalar (what every other transform returns for scalars)."""
-    if isinstance(value, Box) and value._trace.__class__ is StagingTrace:  # a compile records the same step
-        return value[()] if isinstance(peek(value), np.ndarray) and peek(value).ndim == 0 else value
-    return value[()] if isinstance(value, np.ndarray) and value.ndim == 0 else value
+    raw = peek(value) if isinstance(value, Box) and value._trace.__class__ is StagingTrace else value
+    return value[()] if isinstance(raw, np.ndarray) and raw.ndim == 0 else value  # recorded when staged
 
 
 # --- Jacobians ----------------------------------------------------------------------------------
