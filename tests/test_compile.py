@@ -29,15 +29,22 @@ def _scalar_loss(fun, args):
     return loss
 
 
-def _perturbed(args, positions, rng):
+def _changed(args, positions, change):
+    """`args` with `change` applied to the float and complex ones at `positions`, each keeping its type."""
     new = list(args)
     for i in positions:
         x = np.asarray(args[i])
         if x.dtype.kind in "fc":
-            new[i] = (x * (1 + 1e-3 * rng.standard_normal(x.shape))).astype(x.dtype)
-            if not isinstance(args[i], np.ndarray):
-                new[i] = new[i][()] if isinstance(args[i], np.generic) else new[i].item()
+            changed = np.asarray(change(x)).astype(x.dtype)
+            if isinstance(args[i], np.ndarray):
+                new[i] = changed
+            else:
+                new[i] = changed[()] if isinstance(args[i], np.generic) else changed.item()
     return tuple(new)
+
+
+def _perturbed(args, positions, rng):
+    return _changed(args, positions, lambda x: x * (1 + 1e-3 * rng.standard_normal(x.shape)))
 
 
 def _assert_same(got, expected):
@@ -355,6 +362,15 @@ def _outcome(fun, args):
             return type(error)
 
 
+def _assert_same_outcome(got, expected, rtol: float, atol: float):
+    """The same exception type, or the same values leaf by leaf."""
+    if isinstance(expected, type):
+        assert got is expected
+        return
+    for g, e in zip(cr.core.tree_flatten(got)[0], cr.core.tree_flatten(expected)[0]):
+        np.testing.assert_allclose(g, e, rtol=rtol, atol=atol)
+
+
 @pytest.mark.parametrize("case", [p for p in PARAMS if p.values[0] is not None])
 def test_replay_on_very_different_values_is_the_eager_result(case: Case):
     """Negated and reordered inputs cross signs, ties, zeros and domain edges that the recording did not see."""
@@ -363,19 +379,9 @@ def test_replay_on_very_different_values_is_the_eager_result(case: Case):
     eager = cr.value_and_grad(loss, case.argnums)
     compiled = cr.compile(eager)
     _outcome(compiled, case.args)
-    for change in (lambda x: -x, lambda x: np.flip(x), lambda x: np.round(x)):
-        new_args = list(case.args)
-        for i in positions:
-            x = case.args[i]
-            if np.asarray(x).dtype.kind in "fc":
-                new = change(np.asarray(x))
-                new_args[i] = new if isinstance(x, np.ndarray) else type(x)(new)
-        expected, got = _outcome(eager, new_args), _outcome(compiled, new_args)
-        if isinstance(expected, type):
-            assert got is expected
-        else:
-            for g, e in zip(cr.core.tree_flatten(got)[0], cr.core.tree_flatten(expected)[0]):
-                np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-14)
+    for change in (np.negative, np.flip, np.round):
+        new_args = _changed(case.args, positions, change)
+        _assert_same_outcome(_outcome(compiled, new_args), _outcome(eager, new_args), rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("case", [p for p in PARAMS if p.values[0] is not None and p.values[0].table in ("real", "complex")])
@@ -388,17 +394,9 @@ def test_compiled_hessian_replays_and_follows_new_values(case: Case):
         warnings.simplefilter("always")
         compiled(*case.args)
     assert not [str(w.message) for w in caught if issubclass(w.category, cr.CompileWarning)]
-    for change in (lambda x: x, lambda x: -x, lambda x: np.flip(x)):
-        new_args = list(case.args)
-        x = case.args[position]
-        if np.asarray(x).dtype.kind in "fc":
-            new = change(np.asarray(x))
-            new_args[position] = new if isinstance(x, np.ndarray) else type(x)(new)
-        expected, got = _outcome(hessian, new_args), _outcome(compiled, new_args)
-        if isinstance(expected, type):
-            assert got is expected
-        else:
-            np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+    for change in (np.positive, np.negative, np.flip):
+        new_args = _changed(case.args, (position,), change)
+        _assert_same_outcome(_outcome(compiled, new_args), _outcome(hessian, new_args), rtol=1e-10, atol=1e-12)
 
 
 def test_a_recording_longer_than_max_operations_runs_eagerly(monkeypatch):
@@ -458,3 +456,22 @@ def test_a_compiled_method_gets_its_instance_and_runs_eagerly_with_a_reason():
 
     with pytest.warns(cr.CompileWarning, match="Model"):
         assert Model().loss(np.ones(2)) == 4.0
+
+
+def test_in_place_update_of_an_argument_by_another_runs_eagerly_like_numpy():
+    def accumulate(total, step):
+        total += step  # changes the caller's array, as plain NumPy code does
+        return np.sum(total)
+
+    compiled = cr.compile(accumulate)
+    total = np.zeros(2)
+    with pytest.warns(cr.CompileWarning, match="in-place add"):
+        assert compiled(total, np.ones(2)) == 2.0
+    assert total.tolist() == [1.0, 1.0]
+
+
+def test_explain_says_why_a_signature_runs_eagerly():
+    compiled = cr.compile(cr.grad(lambda x: np.sum(x ** 2) if np.sum(x) > 0 else np.sum(x ** 3)))
+    with pytest.warns(cr.CompileWarning):
+        compiled(np.ones(2))
+    assert "run eagerly" in compiled.explain() and "bool()" in compiled.explain()
